@@ -1,0 +1,252 @@
+"""Printed dates -> ISO 8601, for the formats Chinese and English news pages use.
+
+Own regular expressions come first because the general parsers get these pages wrong in
+known ways (dateparser gives up on "16:50 UTC+8, 2020-11-07" and on labelled strings,
+htmldate reads "2022年1月7日" as January 1st); dateparser is the fallback for anything else.
+
+Output: ``YYYY-MM-DDTHH:MM:SS+HH:MM`` when a time is printed (offset as printed, else the
+default, +08:00 for Chinese sources), and a bare ``YYYY-MM-DD`` when only the day is known:
+inventing midnight would claim a precision the page does not give. Nothing here raises on
+odd text; what cannot be read is ``None``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
+
+__all__ = ["parse_date", "find_date_in_text", "find_dateline", "date_from_url"]
+
+_MAX_INPUT = 300
+_YEARS = range(1980, 2101)
+
+_MONTHS = {
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
+    "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
+}  # fmt: skip
+_MONTH_NAMES = (
+    r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+)
+_MONTH = rf"(?P<mon>(?i:{_MONTH_NAMES}))\.?"
+_YMD = re.compile(
+    r"(?<!\d)(?P<y>\d{4})\s*(?:[-/.]|年)\s*(?P<m>\d{1,2})\s*(?:[-/.]|月)\s*(?P<d>\d{1,2})(?!\d)\s*日?"
+)
+_DMY_DOTS = re.compile(r"(?<!\d)(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4})(?!\d)")
+_SLASHED = re.compile(r"(?<!\d)(?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<y>\d{4})(?!\d)")
+_MDY_NAMED = re.compile(rf"\b{_MONTH}\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}})\b")
+_DMY_NAMED = re.compile(rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH},?\s+(?P<y>\d{{4}})\b")
+_TIME = re.compile(
+    r"(?P<zh>上午|下午|晚上|中午|凌晨)?\s*(?<![\d.:])(?P<h>[01]?\d|2[0-3])[:：](?P<mi>[0-5]\d)(?:[:：](?P<s>[0-5]\d))?(?![\d:])"
+    r"(?:\s*(?P<ampm>[ap]\.?m\.?)(?![a-z]))?",
+    re.I,
+)
+_TZ = re.compile(
+    r"(?P<utc>\b(?:UTC|GMT))\s*(?:(?P<sign>[+-])\s*(?P<oh>\d{1,2})(?::?(?P<om>\d{2}))?)?"
+    r"|(?<=\d)(?P<z>Z)\b"
+    r"|(?<=[\d\s])(?P<sign2>[+-])(?P<oh2>\d{2}):?(?P<om2>\d{2})\b"
+    r"|(?P<bj>Beijing\s+time|北京时间)",
+    re.I,
+)
+_OFFSET = re.compile(r"^([+-])(\d{2}):?(\d{2})$")
+
+# Labels that introduce the page's own date ("发布时间：", "Updated :", "Date:").
+_LABEL = (
+    r"(?:发布时间|发布日期|发表时间|更新时间|时间|日期|发布于|"
+    r"published(?:\s+(?:on|at))?|updated(?:\s+(?:on|at))?|posted(?:\s+(?:on|at))?|"
+    r"release\s+date|date|time)"
+)
+_LABELLED = re.compile(rf"{_LABEL}\s*[:：]\s*(?P<rest>.{{6,60}})", re.I)
+_LEADING_LABEL = re.compile(rf"^\s*{_LABEL}\s*[:：]\s*", re.I)
+# "SUZHOU, China, July 4, 2019 /PRNewswire/", "NANJING, April 23 (Xinhua)", "... (GLOBE NEWSWIRE)".
+_DATELINE = re.compile(
+    r"(?P<line>\b[A-Z][A-Z.'-]+(?: [A-Z][A-Z.'-]+){0,3}"  # SUZHOU, HONG KONG
+    r"(?:,\s*[A-Z][A-Za-z.]+(?: [A-Z][A-Za-z.]+){0,2})?"  # , China
+    rf",\s*(?i:{_MONTH_NAMES})\.?\s+\d{{1,2}}(?:,\s*\d{{4}})?"  # , July 4, 2019
+    r"\s*(?:/[^/\n]{2,30}/|\([^)\n]{2,30}\)))"  # /PRNewswire/, (Xinhua)
+)
+_URL_DATES = (
+    re.compile(r"/(?P<y>(?:19|20)\d{2})-(?P<m>\d{2})/(?P<d>\d{2})/"),
+    re.compile(r"/(?P<y>(?:19|20)\d{2})(?P<m>\d{2})/(?P<d>\d{2})/"),
+    re.compile(r"/(?P<y>(?:19|20)\d{2})/(?P<m>\d{2})(?P<d>\d{2})/"),
+    re.compile(r"/(?P<y>(?:19|20)\d{2})/(?P<m>\d{1,2})/(?P<d>\d{1,2})/"),
+    re.compile(r"/(?P<y>(?:19|20)\d{2})-(?P<m>\d{2})-(?P<d>\d{2})/"),
+    re.compile(r"(?<=[/_t])(?P<y>(?:19|20)\d{2})(?P<m>\d{2})(?P<d>\d{2})(?=[/_.])"),
+)
+
+
+def _day(y: str | int, m: str | int, d: str | int) -> date | None:
+    try:
+        found = date(int(y), int(m), int(d))
+    except (ValueError, TypeError):
+        return None
+    return found if found.year in _YEARS else None
+
+
+def _find_day(text: str) -> tuple[date, tuple[int, int]] | None:
+    """The first calendar day printed in ``text`` and the span it occupies."""
+    hits: list[tuple[int, date, tuple[int, int]]] = []
+    for pattern in (_YMD, _DMY_DOTS, _MDY_NAMED, _DMY_NAMED):
+        for match in pattern.finditer(text):
+            groups = match.groupdict()
+            month = groups["m"] if "m" in groups else _MONTHS[groups["mon"].lower()[:3]]
+            found = _day(groups["y"], month, groups["d"])
+            if found:
+                hits.append((match.start(), found, match.span()))
+                break
+    for match in _SLASHED.finditer(text):
+        first, second = int(match.group("a")), int(match.group("b"))
+        # Ambiguous a/b/yyyy: month first (US usage of the English pages that print it),
+        # unless the first number cannot be a month.
+        found = _day(match.group("y"), second, first) if first > 12 else None
+        found = found or _day(match.group("y"), first, second)
+        if found:
+            hits.append((match.start(), found, match.span()))
+            break
+    if not hits:
+        return None
+    _, found, span = min(hits, key=lambda hit: hit[0])
+    return found, span
+
+
+def _offset(text: str, default_tz: str) -> timezone:
+    """The offset printed in ``text`` (UTC+8, GMT+10, +0800, Z, Beijing time), else the default."""
+    match = _TZ.search(text)
+    sign, hours, minutes = "+", "0", "0"
+    if match is None:
+        parsed = _OFFSET.match(default_tz.strip())
+        if parsed is None:
+            return timezone(timedelta(hours=8))
+        sign, hours, minutes = parsed.groups()
+    elif match.group("bj"):
+        hours = "8"
+    elif match.group("utc") and match.group("sign"):
+        sign, hours, minutes = match.group("sign"), match.group("oh"), match.group("om") or "0"
+    elif match.group("sign2"):
+        sign, hours, minutes = match.group("sign2"), match.group("oh2"), match.group("om2")
+    delta = timedelta(hours=int(hours), minutes=int(minutes))
+    if delta > timedelta(hours=14):
+        return timezone(timedelta(hours=8))
+    return timezone(-delta if sign == "-" else delta)
+
+
+def _iso(day: date, text: str, default_tz: str) -> str:
+    """``day`` plus the time of day printed in ``text``, if any."""
+    match = _TIME.search(text)
+    if match is None:
+        return day.isoformat()
+    hour = int(match.group("h"))
+    ampm = (match.group("ampm") or "").lower()
+    if match.group("zh") in {"下午", "晚上"} or (match.group("zh") == "中午" and hour < 6):
+        ampm = "pm"
+    if ampm.startswith("p") and hour < 12:
+        hour += 12
+    elif ampm.startswith("a") and hour == 12:
+        hour = 0
+    moment = datetime(
+        day.year, day.month, day.day, hour, int(match.group("mi")), int(match.group("s") or 0),
+        tzinfo=_offset(text, default_tz),
+    )  # fmt: skip
+    return moment.isoformat()
+
+
+@lru_cache(maxsize=1)
+def _dateparser_settings() -> dict[str, object]:
+    return {
+        "RETURN_AS_TIMEZONE_AWARE": False,
+        "REQUIRE_PARTS": ["day", "month", "year"],
+        "PREFER_DATES_FROM": "past",
+    }
+
+
+def _with_dateparser(text: str, default_tz: str) -> str | None:
+    """Fallback for wordings our patterns do not know ("3rd of May 2021", "今天" excluded)."""
+    try:
+        import dateparser
+
+        parsed = dateparser.parse(text, languages=["en", "zh"], settings=_dateparser_settings())
+    except Exception:  # dateparser raises assorted errors on odd text
+        return None
+    if parsed is None or parsed.year not in _YEARS:
+        return None
+    has_time = _TIME.search(text) is not None
+    if not has_time:
+        return parsed.date().isoformat()
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=_offset(text, default_tz))
+    return parsed.isoformat()
+
+
+def parse_date(
+    text: str | None, *, default_tz: str = "+08:00", date_format: str | None = None
+) -> str | None:
+    """ISO 8601 for a printed date ("Jan. 7, 2022", "发布时间：2022-01-07 10:00", ...).
+
+    ``date_format`` (a ``strptime`` format from a source's registry entry) is tried first.
+    """
+    if not text or not isinstance(text, str):
+        return None
+    text = " ".join(text.split())[:_MAX_INPUT]
+    if date_format:
+        try:
+            parsed = datetime.strptime(text, date_format)
+        except ValueError:
+            parsed = None
+        if parsed is not None and parsed.year in _YEARS:
+            if parsed.tzinfo is None:
+                parsed = parsed.replace(tzinfo=_offset("", default_tz))
+            has_clock = any(code in date_format for code in ("%H", "%I", "%M"))
+            return parsed.isoformat() if has_clock else parsed.date().isoformat()
+    text = _LEADING_LABEL.sub("", text)
+    found = _find_day(text)
+    if found is not None:
+        day, (start, end) = found
+        # A time (and offset) belongs to the date when printed right before or after it.
+        return _iso(day, text[max(0, start - 25) : start] + " " + text[end : end + 30], default_tz)
+    return _with_dateparser(text, default_tz)
+
+
+def find_dateline(text: str | None) -> str | None:
+    """A wire-style dateline, e.g. "SUZHOU, China, July 4, 2019 /PRNewswire/"."""
+    if not text:
+        return None
+    match = _DATELINE.search(text[:3000])
+    return " ".join(match.group("line").split()) if match else None
+
+
+def find_date_in_text(text: str | None, *, default_tz: str = "+08:00") -> str | None:
+    """The page's own date as printed in its visible text, or None.
+
+    Looks for, in order: a labelled date ("发布时间：…", "Updated : …"), a wire dateline,
+    then a full date (with year) near the top of the text.
+    """
+    if not text:
+        return None
+    head = text[:3000]
+    for match in _LABELLED.finditer(head):
+        found = parse_date(match.group("rest"), default_tz=default_tz)
+        if found:
+            return found
+    dateline = find_dateline(head)
+    if dateline and (found := parse_date(dateline, default_tz=default_tz)):
+        return found
+    top = head[:600]
+    found_day = _find_day(top)
+    if found_day is None:
+        return None
+    _, (start, end) = found_day
+    return parse_date(top[max(0, start - 25) : end + 30], default_tz=default_tz)
+
+
+def date_from_url(url: str | None) -> str | None:
+    """A day encoded in a URL path (/2021-05/12/, /202405/13/, /20240515/, /2024/0424/)."""
+    if not url:
+        return None
+    path = url.split("?", 1)[0].split("#", 1)[0]
+    for pattern in _URL_DATES:
+        for match in pattern.finditer(path):
+            found = _day(match.group("y"), match.group("m"), match.group("d"))
+            if found:
+                return found.isoformat()
+    return None

@@ -1,0 +1,56 @@
+"""The one Scrapy settings module. Every value can be overridden with `-s NAME=VALUE`
+or, for the YRD_* ones, by `yrdnews crawl` options."""
+
+BOT_NAME = "yrdnews"
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+
+# Polite by default: the sources are small government sites as much as big newsrooms.
+YRD_CONTACT_URL = "https://github.com/yrd-news/yrd-news"
+USER_AGENT = f"yrd-news/0.1 (+{YRD_CONTACT_URL}; research crawler)"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 30
+RETRY_TIMES = 2
+# An article page is never tens of megabytes; a response that is has gone wrong.
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+EXTENSIONS = {
+    "scrapy.extensions.remote_control.RemoteControl": None,
+}
+
+DOWNLOADER_MIDDLEWARES = {
+    # Closest to the network, so the archive holds the bytes as sent (still compressed,
+    # before redirects are followed), like HttpCacheMiddleware at 900.
+    "crawler.archive.ArchiveMiddleware": 950,
+}
+
+ITEM_PIPELINES = {
+    "pipelines.validate.ValidatePipeline": 100,
+    "pipelines.figures.FiguresPipeline": 400,
+    "pipelines.entities.EntitiesPipeline": 500,
+    "pipelines.store.StorePipeline": 900,
+}
+
+# Where things go. `yrdnews crawl --db/--data-dir` set these.
+YRD_DATA_DIR = "data"
+YRD_DB_PATH = "data/yrdnews.db"
+# A WARC file (or several) to answer every request from instead of the network.
+YRD_REPLAY = []
+YRD_SINCE = None
+YRD_MAX_PAGES = 5
+# Set by `yrdnews crawl` so that every spider of one invocation reports to one run row.
+YRD_CRAWL_RUN_ID = None
+# Bodies shorter than this are navigation or captions, not articles.
+YRD_MIN_BODY_CHARS = 80
+
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"
