@@ -8,6 +8,7 @@ integration tests and a user re-running a past crawl work without a network.
 
 from __future__ import annotations
 
+import gzip
 import logging
 import os
 from collections.abc import Iterable, Iterator
@@ -33,9 +34,10 @@ from crawler.items import WarcRef
 
 logger = logging.getLogger(__name__)
 
-# Headers describing the transfer, not the payload: the body we store or rebuild is
-# neither chunked nor (after warcio decodes it) compressed.
-_TRANSFER_HEADERS = {"transfer-encoding", "content-encoding", "content-length"}
+# The body we store is not chunked (Scrapy has de-chunked it) and has a new length; the
+# body we replay is, in addition, decompressed by warcio.
+_WRITE_DROPPED = {"transfer-encoding", "content-length"}
+_REPLAY_DROPPED = _WRITE_DROPPED | {"content-encoding"}
 
 
 class ArchiveError(Exception):
@@ -91,7 +93,7 @@ class WarcRecorder:
         warc_date: str | None = None,
     ) -> WarcRef:
         """Archive one exchange: the response record, then the request that asked for it."""
-        kept = [(k, v) for k, v in headers if k.lower() not in _TRANSFER_HEADERS]
+        kept = [(k, v) for k, v in headers if k.lower() not in _WRITE_DROPPED]
         kept.append(("Content-Length", str(len(body))))
         try:
             reason = HTTPStatus(status).phrase
@@ -157,15 +159,35 @@ def warc_files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
 
 
 def iter_responses(path: Path) -> Iterator[tuple[Any, int]]:
-    """(record, offset) for every HTTP response record of one WARC file."""
+    """(record, offset) for every HTTP response record of one WARC file.
+
+    A file cut short (a crawl killed mid-write) still yields every record before the
+    damage; a file with no readable record at all is an ArchiveError.
+    """
+    read = 0
     with open(path, "rb") as handle:
+        start = handle.read(2)
+        if start == b"\x1f\x8b":
+            handle.seek(0)
+            with gzip.open(handle) as first_member:
+                start = first_member.read(5)
+        else:
+            start += handle.read(3)
+        if start != b"WARC/":
+            raise ArchiveError(
+                f"{path}: not a readable WARC file (it does not start with a WARC record)"
+            )
+        handle.seek(0)
         records = ArchiveIterator(handle)
         try:
             for record in records:
+                read += 1
                 if record.rec_type == "response" and record.http_headers is not None:
                     yield record, records.get_record_offset()
         except Exception as exc:  # warcio raises bare Exceptions on damaged members
-            raise ArchiveError(f"{path}: not a readable WARC file ({exc})") from exc
+            if read == 0:
+                raise ArchiveError(f"{path}: not a readable WARC file ({exc})") from exc
+            logger.warning("%s is damaged after %d records; using those (%s)", path, read, exc)
 
 
 class ReplayArchive:
@@ -199,7 +221,7 @@ class ReplayArchive:
             record = next(iter(ArchiveIterator(handle)))
             body = record.content_stream().read()  # de-chunked and decompressed by warcio
             headers = [
-                (k, v) for k, v in record.http_headers.headers if k.lower() not in _TRANSFER_HEADERS
+                (k, v) for k, v in record.http_headers.headers if k.lower() not in _REPLAY_DROPPED
             ]
             return ArchivedResponse(
                 url=record.rec_headers.get_header("WARC-Target-URI"),

@@ -187,6 +187,24 @@ def crawl(
         sys.exit(1)
 
 
+def _metadata_for(db_path: Path, metadata_path: Path) -> str:
+    """The metadata file, re-keyed to the database's name: Datasette names a database
+    after its file, and the metadata's tables and queries are written for "yrdnews"."""
+    import tempfile
+
+    import yaml
+
+    metadata = yaml.safe_load(metadata_path.read_text(encoding="utf-8"))
+    databases = metadata.get("databases", {})
+    if db_path.stem in databases or "yrdnews" not in databases:
+        return str(metadata_path)
+    databases[db_path.stem] = databases.pop("yrdnews")
+    handle = tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False, encoding="utf-8")
+    with handle:
+        yaml.safe_dump(metadata, handle, allow_unicode=True, sort_keys=False)
+    return handle.name
+
+
 @cli.command()
 @click.option("--db", "db_path", default=DEFAULT_DB, show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True)
@@ -200,7 +218,7 @@ def serve(db_path: str, host: str, port: int, metadata: str | None) -> None:
     """Publish the database read-only with Datasette."""
     if not Path(db_path).is_file():
         raise UserError(f"no database at {db_path}: run `yrdnews crawl` first")
-    metadata = metadata or str(PROJECT_ROOT / "datasette_metadata.yml")
+    metadata = _metadata_for(Path(db_path), Path(metadata or PROJECT_ROOT / "datasette_metadata.yml"))
     args = [sys.executable, "-m", "datasette", "serve", db_path, "--metadata", metadata,
             "--host", host, "--port", str(port), "--setting", "sql_time_limit_ms", "5000"]  # fmt: skip
     os.execv(sys.executable, args)

@@ -215,11 +215,13 @@ def find_dateline(text: str | None) -> str | None:
     return " ".join(match.group("line").split()) if match else None
 
 
-def find_date_in_text(text: str | None, *, default_tz: str = "+08:00") -> str | None:
+def find_date_in_text(
+    text: str | None, *, default_tz: str = "+08:00", strict: bool = False
+) -> str | None:
     """The page's own date as printed in its visible text, or None.
 
     Looks for, in order: a labelled date ("发布时间：…", "Updated : …"), a wire dateline,
-    then a full date (with year) near the top of the text.
+    then (unless ``strict``) the first full date, with year, near the top of the text.
     """
     if not text:
         return None
@@ -231,6 +233,8 @@ def find_date_in_text(text: str | None, *, default_tz: str = "+08:00") -> str | 
     dateline = find_dateline(head)
     if dateline and (found := parse_date(dateline, default_tz=default_tz)):
         return found
+    if strict:
+        return None
     top = head[:600]
     found_day = _find_day(top)
     if found_day is None:

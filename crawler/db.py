@@ -18,6 +18,7 @@ import jieba
 from sqlite_utils import Database, Migrations
 
 from crawler.items import Article, Entity, Figure, WarcRef
+from crawler.sources import Source
 
 jieba.setLogLevel(logging.WARNING)
 
@@ -41,6 +42,13 @@ def segment(text: str | None) -> str:
     return " ".join(token for token in jieba.cut_for_search(text) if token.strip())
 
 
+def fts_query(query: str | None) -> str:
+    """A user's search words as a safe FTS5 query: segmented like the index, every
+    token quoted (so punctuation is never FTS syntax), all required."""
+    tokens = segment(query or "").replace('"', " ").split()
+    return " ".join(f'"{token}"' for token in tokens if any(ch.isalnum() for ch in token))
+
+
 def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -53,8 +61,7 @@ def m001_initial(db: Database) -> None:
             "name": str,
             "kind": str,
             "language": str,
-            "city": str,
-            "province": str,
+            "region": str,
             "homepage": str,
             "discovery": str,
             "enabled": int,
@@ -209,11 +216,40 @@ def open_db(path: str | Path) -> Database:
     return db
 
 
-def sync_sources(db: Database, rows: Iterable[dict[str, Any]]) -> None:
+OTHER_SOURCE = {
+    "id": "other",
+    "name": "Pages outside the registry (crawled from a URL list)",
+    "kind": "other",
+    "enabled": 1,
+    "verified": "not a registry source",
+}
+
+
+def sync_sources(db: Database, sources: Iterable[Source]) -> None:
     """Make the sources table mirror the registry (sources are never deleted, since
     stored articles keep pointing at them)."""
+    rows = [
+        {
+            "id": s.id,
+            "name": s.name,
+            "kind": s.kind,
+            "language": s.language,
+            "region": s.region,
+            "homepage": s.homepage,
+            "discovery": json.dumps(
+                {
+                    "feeds": list(s.feeds),
+                    "sitemaps": list(s.sitemaps),
+                    "listings": [asdict(listing) for listing in s.listings],
+                }
+            ),
+            "enabled": int(s.enabled),
+            "verified": s.verified,
+        }
+        for s in sources
+    ]
     with db.atomic():
-        db["sources"].upsert_all(list(rows), pk="id")
+        db["sources"].upsert_all([*rows, OTHER_SOURCE], pk="id")
 
 
 def content_hash(article: Article) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
+from cssselect import GenericTranslator, SelectorError
 
 DEFAULT_PATH = Path(__file__).with_name("sources.yml")
 
@@ -27,7 +28,8 @@ RESERVED_IDS = ("urls", "other")
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _REQUIRED = ("id", "name", "kind", "language", "region", "allowed_domains", "verified")
 _LISTING_FIELDS = ("url", "article_pattern", "next_page_pattern")
-_SELECTOR_FIELDS = ("title", "body", "published_at", "author")
+# The keys crawler.pages.ArticlePage accepts.
+_SELECTOR_FIELDS = ("title", "body", "published", "author")
 _FIELDS = {
     *_REQUIRED,
     "homepage",
@@ -167,6 +169,11 @@ def parse_entry(entry: Any, index: int, label: str = "sources.yml") -> Source:
         extra = sorted(set(selectors) - set(_SELECTOR_FIELDS))
         if extra:
             raise fail("selectors", f"unknown selector {extra[0]!r}")
+        for key, css in selectors.items():
+            try:
+                GenericTranslator().css_to_xpath(css)
+            except SelectorError as exc:
+                raise fail(f"selectors.{key}", f"bad CSS selector: {exc}") from None
     date_format = entry.get("date_format")
     if date_format is not None and not isinstance(date_format, str):
         raise fail("date_format", "must be a strftime format string")

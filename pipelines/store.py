@@ -11,7 +11,7 @@ from scrapy.crawler import Crawler
 
 from crawler import db as database
 from crawler.items import Article
-from crawler.sources import load_sources, source_rows
+from crawler.sources import load_sources
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ class StorePipeline:
         self.db = database.open_db(self.db_path)
         sources = load_sources()
         self.kinds = {source.id: source.kind for source in sources}
-        database.sync_sources(self.db, source_rows(sources))
+        database.sync_sources(self.db, sources)
         if self.owns_run:  # a plain `scrapy crawl`, not `yrdnews crawl`
             self.run_id = database.start_run(
                 self.db, sources=[self.crawler.spider.name], replay=[], since=None

@@ -1,0 +1,42 @@
+# The two commands a new user needs: `make demo` and `make test`. Both build the
+# environment first, so they work on a fresh clone with nothing but python3.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+DEMO_DIR ?= data/demo
+DEMO_DB := $(DEMO_DIR)/yrdnews.db
+PORT ?= 8001
+
+.PHONY: install demo demo-crawl test lint clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test,bench,dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+# Offline demo: build the WARC snapshot, crawl it into SQLite, serve it with Datasette.
+demo-crawl: install
+	$(BIN)/python demo/build_snapshot.py
+	$(BIN)/yrdnews crawl --replay demo/snapshot.warc.gz --db $(DEMO_DB) --data-dir $(DEMO_DIR) \
+		$(addprefix --source ,$(shell cat demo/sources.txt))
+	$(BIN)/yrdnews crawl --replay demo/snapshot.warc.gz --db $(DEMO_DB) --data-dir $(DEMO_DIR) \
+		--urls demo/urls.txt
+
+demo: demo-crawl
+	@echo "Serving $(DEMO_DB) on http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
+	$(BIN)/yrdnews serve --db $(DEMO_DB) --port $(PORT)
+
+test: install
+	$(BIN)/python -m pytest
+	$(BIN)/python bench/figures_eval.py --check
+	$(BIN)/python bench/entities_eval.py --check
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean:
+	rm -rf $(VENV) data build *.egg-info demo/snapshot.warc.gz demo/urls.txt demo/sources.txt demo/manifest.jsonl

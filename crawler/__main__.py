@@ -1,0 +1,5 @@
+"""`python -m crawler` is `yrdnews`, for environments without the entry point script."""
+
+from crawler.cli import main
+
+main()

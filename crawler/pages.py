@@ -1,0 +1,549 @@
+"""The article page object: saved bytes (+ URL and headers) -> `Article`, no engine needed.
+
+Metadata comes, in order of trust, from the page's own structured data (JSON-LD, OpenGraph,
+``<meta>`` tags such as people.cn's ``publishdate``), then trafilatura (which uses htmldate),
+then patterns in the visible text, and for the date the URL path as a last resort. The body is
+trafilatura's main text unless the source registry gives a CSS selector for it.
+
+Body format: one paragraph per block, paragraphs separated by a blank line (``"\\n\\n"``), each
+paragraph on one line with its whitespace collapsed. Offsets of figures and mentions index
+into exactly this string.
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import json
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from functools import cached_property
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+import lxml.html
+import trafilatura
+from lxml.etree import ParserError
+
+from crawler.dates import date_from_url, find_date_in_text, find_dateline, parse_date
+from crawler.encoding import decode_html
+from crawler.items import Article
+
+__all__ = ["NotAnArticle", "ArticlePage", "extract_article", "normalize_url", "clean_title"]
+
+SELECTOR_KEYS = frozenset({"title", "body", "published", "author"})
+
+
+class NotAnArticle(ValueError):
+    """The bytes cannot give an article; the message is a one-line reason."""
+
+
+_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"%PDF", "a PDF document"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"RIFF", "a RIFF media file"),
+    (b"PK\x03\x04", "a ZIP archive (office document?)"),
+    (b"\x1f\x8b", "gzip-compressed data"),
+    (b"\xd0\xcf\x11\xe0", "an old MS Office document"),
+)
+_NOT_HTML_TYPES = re.compile(r"^(image|audio|video|font)/|^application/(pdf|zip|msword|vnd\.)")
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def _header(headers: Mapping[Any, Any] | None, name: str) -> str | None:
+    """A header value from a plain dict or Scrapy ``Headers`` (bytes keys, list values)."""
+    if not headers:
+        return None
+    for key, value in headers.items():
+        key_text = key.decode("latin-1") if isinstance(key, bytes) else str(key)
+        if key_text.lower() != name:
+            continue
+        if isinstance(value, list | tuple):
+            value = value[0] if value else None
+        if isinstance(value, bytes):
+            value = value.decode("latin-1")
+        return str(value) if value is not None else None
+    return None
+
+
+def _check_bytes(body: bytes, content_type: str | None) -> None:
+    if not body or not body.strip():
+        raise NotAnArticle("empty body")
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    if _NOT_HTML_TYPES.match(media):
+        raise NotAnArticle(f"not HTML: Content-Type is {media}")
+    for magic, what in _MAGIC:
+        if body.startswith(magic):
+            raise NotAnArticle(f"binary content: {what}")
+    if b"\x00" in body[:4096] and not body.startswith(_UTF16_BOMS):
+        raise NotAnArticle("binary content: NUL bytes in the first 4 KiB")
+
+
+def normalize_url(url: str) -> str:
+    """Drop the fragment and ``utm_*`` tracking parameters; lower-case scheme and host."""
+    parts = urlsplit(url.strip())
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+             if not k.lower().startswith("utm_")]  # fmt: skip
+    return urlunsplit(
+        (parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", urlencode(query), "")
+    )
+
+
+# Trailing title segments that name the site or a channel, not the story.
+_SITE_WORDS = re.compile(
+    r"网$|网站|频道|首页|门户|新闻中心|日报$|晚报$|\.(?:com|cn|net|org|gov)\b|Daily|Xinhua|Times|Post|News$",
+    re.I,
+)
+_TITLE_SPLIT = re.compile(r"(\s+[-|–—]\s+|\s*_\s*|--|-|\s*\|\s*)")
+_STARTS_WITH_SEPARATOR = re.compile(r"\s*(?:[-_|–—]|::)")
+_DOMAIN = re.compile(r"\.(?:com|cn|net|org|gov)\b", re.I)
+
+
+def clean_title(
+    title: str | None, hints: Iterable[str | None] = (), site_name: str | None = None
+) -> str | None:
+    """Strip site and channel suffixes ("_数据_宏观频道首页_财经网", " - Chinadaily.com.cn").
+
+    A hint (og:title, JSON-LD headline, ``<h1>``) that the raw title starts with is taken as
+    the real headline; otherwise trailing segments are dropped while they look like names of
+    the site or its channels.
+    """
+    if not title:
+        return None
+    title = " ".join(title.split())
+    for hint in hints:
+        hint = " ".join((hint or "").split())
+        if len(hint) >= 4 and title.startswith(hint) and len(hint) < len(title):
+            rest = title[len(hint) :]
+            if _STARTS_WITH_SEPARATOR.match(rest):
+                return hint
+    pieces = _TITLE_SPLIT.split(title)
+    # pieces alternate text, separator, text, ...; drop site-like tails from the right.
+    site = (site_name or "").casefold()
+    stripped = False
+    while len(pieces) >= 3:
+        tail, separator = pieces[-1].strip(), pieces[-2].strip()
+        is_site = bool(_SITE_WORDS.search(tail)) or bool(site and tail.casefold() in site)
+        if separator == "-" and not (_has_cjk(tail) or _DOMAIN.search(tail)):
+            is_site = False  # a bare hyphen inside English words ("fitness-conscious")
+        # A short channel name between the headline and the site ("_数据_", "--健康·生活--").
+        is_channel = stripped and len(tail) <= 6 and separator in {"_", "--"} and _has_cjk(tail)
+        if not (is_site or is_channel) or len(tail) > 40:
+            break
+        pieces = pieces[:-2]
+        stripped = True
+    cleaned = "".join(pieces).strip()
+    return cleaned or title
+
+
+_AUTHOR_LABEL = re.compile(r"^(?:作者|记者|本报记者|选稿|编辑|责任编辑|文|by)\s*[:：/]?\s*", re.I)
+_AUTHOR_TAIL = re.compile(r"\s*(?:关注|\+\s*关注|follow)$", re.I)
+_NOT_AUTHORS = {"字号", "分享", "关注", "admin", "editor", "来源"}
+
+
+def _clean_author(text: str | None) -> str | None:
+    """A byline without its label and widget words; None for ids, URLs and UI labels."""
+    text = _squash(text)
+    if not text:
+        return None
+    text = _AUTHOR_TAIL.sub("", _AUTHOR_LABEL.sub("", text)).strip()
+    if not text or text.casefold() in _NOT_AUTHORS or len(text) > 80:
+        return None
+    if text.isdigit() or text.startswith(("http:", "https:", "/")):
+        return None
+    return text
+
+
+def _has_cjk(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def _cjk_share(text: str) -> float:
+    letters = [ch for ch in text[:5000] if ch.isalpha()]
+    if not letters:
+        return 0.0
+    return sum(1 for ch in letters if "\u4e00" <= ch <= "\u9fff") / len(letters)
+
+
+def _squash(text: str | None) -> str | None:
+    if text is None:
+        return None
+    text = " ".join(text.replace("\u3000", " ").split())
+    return text or None
+
+
+def _paragraphs(lines: Iterable[str]) -> str:
+    return "\n\n".join(p for p in (_squash(line) for line in lines) if p)
+
+
+# Share buttons and page widgets that trafilatura keeps as one-line paragraphs.
+_WIDGET_LINE = re.compile(
+    r"^[\s•·-]*(?:share\s*-\s*\w+|share|字号|分享|分享到.{0,12}|分享让更多人看到|评论|关注|"
+    r"【?纠错】?|打印|关闭窗口|返回顶部|扫一扫.{0,12}|图集|精彩视频推荐|热帖|热词)[\s:：]*$",
+    re.I,
+)
+
+_BLOCK_TAGS = {"p", "li", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "tr", "dd", "figcaption"}
+
+
+def _block_texts(element: lxml.html.HtmlElement) -> Iterator[str]:
+    """Paragraph texts under a selected element: innermost blocks, else its lines."""
+    found = False
+    for node in element.iter(*_BLOCK_TAGS):
+        if any(child.tag in _BLOCK_TAGS for child in node.iterdescendants()):
+            continue
+        found = True
+        yield node.text_content()
+    if not found:
+        yield from element.text_content().splitlines()
+
+
+def _jsonld_objects(tree: lxml.html.HtmlElement) -> list[dict[str, Any]]:
+    """Every JSON-LD object on the page, @graph and lists flattened; bad JSON skipped."""
+    found: list[dict[str, Any]] = []
+    for script in tree.xpath('//script[contains(translate(@type,"LDJSON","ldjson"),"ld+json")]'):
+        raw = (script.text or "").strip()
+        try:
+            data = json.loads(raw, strict=False)
+        except ValueError:
+            continue
+        stack = [data]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, dict):
+                found.append(item)
+                if "@graph" in item:
+                    stack.append(item["@graph"])
+    return found
+
+
+_ARTICLE_TYPES = {"article", "newsarticle", "reportagenewsarticle", "blogposting", "report",
+                  "analysisnewsarticle", "opinionnewsarticle", "webpage", "pressrelease"}  # fmt: skip
+
+
+def _ld_text(value: Any) -> str | None:
+    """A string from a JSON-LD value that may be a string, an object with a name, or a list."""
+    if isinstance(value, str):
+        return _squash(value)
+    if isinstance(value, dict):
+        return _ld_text(value.get("name") or value.get("@id") or value.get("url"))
+    if isinstance(value, list):
+        names = [name for name in (_ld_text(v) for v in value) if name]
+        return ", ".join(dict.fromkeys(names)) or None
+    return None
+
+
+class ArticlePage:
+    """One method per Article field, computed lazily from the page's bytes.
+
+    ``selectors`` (keys among title, body, published, author) are a source's CSS selectors,
+    tried before the generic rules; ``date_format`` is its ``strptime`` format for printed
+    dates.
+    """
+
+    def __init__(
+        self,
+        body: bytes,
+        url: str,
+        headers: Mapping[Any, Any] | None = None,
+        *,
+        selectors: Mapping[str, str] | None = None,
+        date_format: str | None = None,
+    ) -> None:
+        unknown = set(selectors or {}) - SELECTOR_KEYS
+        if unknown:
+            raise ValueError(f"unknown selector keys: {sorted(unknown)}")
+        content_type = _header(headers, "content-type")
+        _check_bytes(body, content_type)
+        self.raw = body
+        self.url = url
+        self.selectors = dict(selectors or {})
+        self.date_format = date_format
+        self.text, self.codec = decode_html(body, content_type)
+
+    @classmethod
+    def from_response(cls, response: Any, **kwargs: Any) -> ArticlePage:
+        """Build from a Scrapy ``Response`` (or anything with body, url, headers)."""
+        return cls(response.body, response.url, response.headers, **kwargs)
+
+    # --- parsed views -------------------------------------------------------------------
+
+    @cached_property
+    def tree(self) -> lxml.html.HtmlElement:
+        parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True)
+        try:
+            return lxml.html.document_fromstring(self.text.encode("utf-8"), parser=parser)
+        except (ParserError, ValueError) as error:
+            raise NotAnArticle(f"unparsable HTML: {error}") from error
+
+    @cached_property
+    def visible(self) -> lxml.html.HtmlElement:
+        """A copy of the tree without scripts, styles and other invisible parts."""
+        tree = copy.deepcopy(self.tree)
+        for node in tree.xpath("//script|//style|//noscript|//template|//head"):
+            node.drop_tree()
+        return tree
+
+    @cached_property
+    def visible_text(self) -> str:
+        return "\n".join(line for line in (_squash(t) for t in self.visible.itertext()) if line)
+
+    @cached_property
+    def meta(self) -> dict[str, str]:
+        """First non-empty content of every ``<meta>`` by lower-cased name/property/itemprop."""
+        found: dict[str, str] = {}
+        for node in self.tree.iter("meta"):
+            key = node.get("property") or node.get("name") or node.get("itemprop")
+            value = _squash(node.get("content"))
+            if key and value:
+                found.setdefault(key.strip().lower(), value)
+        return found
+
+    @cached_property
+    def jsonld(self) -> dict[str, Any]:
+        """The page's main JSON-LD article object (or an empty dict)."""
+        objects = _jsonld_objects(self.tree)
+        for wanted in (_ARTICLE_TYPES - {"webpage"}, {"webpage"}):
+            for item in objects:
+                types = item.get("@type")
+                types = types if isinstance(types, list) else [types]
+                if any(isinstance(t, str) and t.lower() in wanted for t in types):
+                    return item
+        return {}
+
+    @cached_property
+    def extracted(self) -> Any:
+        """trafilatura's result (body text and its own metadata), or None."""
+        try:
+            return trafilatura.bare_extraction(
+                copy.deepcopy(self.tree),
+                url=self.url,
+                with_metadata=True,
+                include_comments=False,
+                include_tables=True,
+            )
+        except Exception:  # trafilatura can fail on odd trees; the page may still have a body
+            return None
+
+    def _select(self, key: str) -> list[lxml.html.HtmlElement]:
+        selector = self.selectors.get(key)
+        if not selector:
+            return []
+        try:
+            return self.visible.cssselect(selector)
+        except Exception:  # a bad selector in the registry must not lose the article
+            return []
+
+    def _selected_text(self, key: str) -> str | None:
+        nodes = self._select(key)
+        return _squash(" ".join(node.text_content() for node in nodes)) if nodes else None
+
+    def _meta(self, *names: str) -> str | None:
+        for name in names:
+            if self.meta.get(name):
+                return self.meta[name]
+        return None
+
+    def _h1(self) -> list[str]:
+        return [text for text in (_squash(h.text_content()) for h in self.visible.iter("h1")) if text]
+
+    # --- fields ----------------------------------------------------------------------------
+
+    def canonical_url(self) -> str:
+        candidates = [
+            *(link.get("href") for link in self.tree.xpath('//link[@rel="canonical"]')),
+            self._meta("og:url"),
+            _ld_text(self.jsonld.get("url")),
+            _ld_text(self.jsonld.get("mainEntityOfPage")),
+        ]
+        own_path = urlsplit(self.url).path.strip("/")
+        for candidate in candidates:
+            if not candidate or not candidate.strip():
+                continue
+            absolute = urljoin(self.url, candidate.strip())
+            parts = urlsplit(absolute)
+            if parts.scheme not in {"http", "https"}:
+                continue
+            if own_path and not parts.path.strip("/"):
+                continue  # a home page given as canonical (china.com.cn does this): ignore
+            return normalize_url(absolute)
+        return normalize_url(self.url)
+
+    def site_name(self) -> str | None:
+        publisher = self.jsonld.get("publisher")
+        return (
+            self._meta("og:site_name", "application-name", "sitename")
+            or _ld_text(publisher)
+            or (_squash(self.extracted.sitename) if self.extracted else None)
+        )
+
+    def title(self) -> str | None:
+        chosen = self._selected_text("title")
+        if chosen:
+            return chosen
+        hints = [
+            _ld_text(self.jsonld.get("headline")),
+            self._meta("og:title", "twitter:title"),
+            *self._h1(),
+        ]
+        raw = self.tree.findtext(".//title")
+        title = clean_title(raw, hints, self.site_name())
+        if title:
+            return title
+        for hint in hints:
+            if hint:
+                return clean_title(hint, (), self.site_name())
+        return _squash(self.extracted.title) if self.extracted else None
+
+    def body(self) -> str:
+        nodes = self._select("body")
+        if nodes:
+            return _paragraphs(text for node in nodes for text in _block_texts(node))
+        text = self.extracted.text if self.extracted else None
+        lines = [line for line in (text or "").splitlines() if not _WIDGET_LINE.match(line)]
+        title = self.title()
+        if lines and title and _squash(lines[0]) == title:
+            lines = lines[1:]
+        body = _paragraphs(lines)
+        # Script-rendered pages (scmp.com) carry the text only in JSON-LD articleBody.
+        declared = _ld_text(self.jsonld.get("articleBody"))
+        if declared and len(declared) > 2 * len(body):
+            return _paragraphs(html.unescape(declared).splitlines())
+        return body
+
+    @cached_property
+    def _text_from_title(self) -> str | None:
+        """Visible text from the headline on, where bylines and printed dates sit."""
+        title = self.title()
+        if not title:
+            return None
+        at = self.visible_text.find(title[:30])
+        return self.visible_text[at:] if at >= 0 else None
+
+    def published_at(self) -> str | None:
+        """Declared (meta) -> labelled in text -> trafilatura/htmldate -> URL -> printed."""
+        tz = "+08:00"
+        selected = self._selected_text("published")
+        if selected:
+            found = parse_date(selected, default_tz=tz, date_format=self.date_format)
+            if found:
+                return found
+        near_title = self._text_from_title or ""
+        printed = find_date_in_text(near_title, default_tz=tz)
+        labelled = find_date_in_text(near_title, default_tz=tz, strict=True)
+
+        def with_time(day: str) -> str:
+            """A date-only value gains the time printed on the page for the same day."""
+            return printed if printed and len(day) == 10 and printed.startswith(day) else day
+
+        declared = _ld_text(self.jsonld.get("datePublished")) or self._meta(
+            "article:published_time", "publishdate", "pubdate", "publish-date",
+            "og:release_date", "datepublished", "dc.date", "dc.date.issued",
+            "sailthru.date", "date",
+        )  # fmt: skip
+        found = parse_date(declared, default_tz=tz, date_format=self.date_format)
+        if found:
+            return with_time(found)
+        if labelled:
+            return labelled
+        guessed = parse_date(self.extracted.date, default_tz=tz) if self.extracted else None
+        if guessed:
+            # htmldate reads "2022年1月7日" as the 1st: the printed day wins within a month.
+            if printed and printed[:7] == guessed[:7]:
+                return printed
+            return with_time(guessed)
+        from_url = date_from_url(self.url) or date_from_url(self.canonical_url())
+        if from_url:
+            return with_time(from_url)
+        return printed
+
+    def updated_at(self) -> str | None:
+        declared = _ld_text(self.jsonld.get("dateModified")) or self._meta(
+            "article:modified_time", "og:updated_time", "lastmod", "dc.date.modified"
+        )
+        return parse_date(declared, default_tz="+08:00")
+
+    def author(self) -> str | None:
+        candidates = [
+            self._selected_text("author"),
+            _ld_text(self.jsonld.get("author")),
+            self._meta("article:author", "author", "dc.creator", "byl"),
+            _squash(self.extracted.author) if self.extracted else None,
+        ]
+        for candidate in candidates:
+            cleaned = _clean_author(candidate)
+            if cleaned:
+                return cleaned
+        return None
+
+    def dateline(self) -> str | None:
+        return find_dateline(self.body())
+
+    def lang(self) -> str | None:
+        declared = (
+            self.tree.get("lang")
+            or self.tree.get("xml:lang")
+            or self._meta("content-language", "og:locale", "language")
+            or _ld_text(self.jsonld.get("inLanguage"))
+        )
+        sample = (self.title() or "") + self.body()[:2000]
+        share = _cjk_share(sample)
+        if declared:
+            code = declared.strip().lower()[:2]
+            code = "zh" if _has_cjk(declared) else code  # lang="中文" on a zj.gov.cn template
+            # Templates copied between editions often keep a wrong lang: check the text.
+            if code == "en" and share > 0.5:
+                return "zh"
+            if code == "zh" and sample and share < 0.05:
+                return "en"
+            if code.isascii() and code.isalpha() and len(code) == 2:
+                return code
+        if not sample.strip():
+            return None
+        return "zh" if share > 0.3 else "en"
+
+    def section(self) -> str | None:
+        return self._meta("article:section") or _ld_text(self.jsonld.get("articleSection"))
+
+    def description(self) -> str | None:
+        return (
+            self._meta("og:description", "description", "twitter:description")
+            or _ld_text(self.jsonld.get("description"))
+        )
+
+    def to_article(self) -> Article:
+        body = self.body()
+        if not body.strip():
+            raise NotAnArticle("no body text found")
+        return Article(
+            url=self.url,
+            canonical_url=self.canonical_url(),
+            title=self.title(),
+            body=body,
+            published_at=self.published_at(),
+            updated_at=self.updated_at(),
+            author=self.author(),
+            dateline=self.dateline(),
+            lang=self.lang(),
+            section=self.section(),
+            description=self.description(),
+            site_name=self.site_name(),
+            encoding=self.codec,
+        )
+
+
+def extract_article(
+    body: bytes,
+    url: str,
+    headers: Mapping[Any, Any] | None = None,
+    *,
+    selectors: Mapping[str, str] | None = None,
+    date_format: str | None = None,
+) -> Article:
+    """Bytes -> Article; raises `NotAnArticle` (one-line reason) for binary/empty/bodiless input."""
+    page = ArticlePage(body, url, headers, selectors=selectors, date_format=date_format)
+    return page.to_article()

@@ -1,0 +1,217 @@
+"""Build the offline demo: a WARC snapshot that `yrdnews crawl --replay` crawls.
+
+Three kinds of record go in, each said for what it is in demo/manifest.jsonl:
+- real captures: the real pages of tests/fixtures/pages, byte for byte, at their URLs;
+- composed article pages: the seed texts and the 40 regional article texts, which exist
+  here only as text, published as plain pages (demo/compose.py) at their real URLs;
+- composed discovery pages: for registry sources with demo articles, a feed, sitemap or
+  listing at the source's real discovery URL, linking those articles.
+
+Articles whose site is not in the registry (or whose URL a source would not follow)
+are listed in demo/urls.txt for `yrdnews crawl --urls`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from html import escape
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from crawler.archive import WarcRecorder  # noqa: E402
+from crawler.dates import parse_date  # noqa: E402
+from crawler.sources import Source, load_sources, source_for_url  # noqa: E402
+from demo.compose import compose_article_html  # noqa: E402
+
+PAGES = ROOT / "tests" / "fixtures" / "pages"
+SEEDS = ROOT / "demo" / "corpus" / "seeds.json"
+ARTICLES = ROOT / "demo" / "corpus" / "articles.jsonl"
+HTML_UTF8 = [("Content-Type", "text/html; charset=utf-8")]
+
+
+@dataclass
+class DemoArticle:
+    url: str
+    title: str | None
+    published: str | None  # as printed
+    origin: str
+
+
+def seed_articles() -> list[tuple[DemoArticle, str, str | None]]:
+    """(article, body text, printed date) for each seed, from demo/corpus/seeds.json."""
+    found = []
+    for seed in json.loads(SEEDS.read_text(encoding="utf-8")):
+        text = (ROOT / seed["text_file"]).read_text(encoding="utf-8")
+        body = text.split("\n", 1)[1].lstrip("\n") if seed.get("title_is_first_line") else text
+        article = DemoArticle(seed["url"], seed["title"], None, f"composed from seed {seed['text_file']}")
+        found.append((article, body, None))
+    return found
+
+
+def corpus_articles() -> list[tuple[DemoArticle, str, str | None]]:
+    found = []
+    for line in ARTICLES.read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        article = DemoArticle(
+            record["url"], record["title"], record["published"], f"composed from articles.jsonl#{record['id']}"
+        )
+        text = record["text"]
+        if record["title"] and text.startswith(record["title"]):
+            text = text[len(record["title"]) :].lstrip()
+        found.append((article, text, record["published"]))
+    return found
+
+
+def real_pages() -> list[tuple[str, Path]]:
+    """(url, file) for every real captured page whose address is known."""
+    pages = []
+    for line in (PAGES / "sources.jsonl").read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        url = (record.get("url") or "").split(" (")[0].strip()
+        if url.startswith("http"):
+            pages.append((url, PAGES / record["file"]))
+    return pages
+
+
+def rss(source: Source, items: list[DemoArticle]) -> bytes:
+    entries = []
+    for item in items:
+        parsed = parse_date(item.published) if item.published else None
+        pub = ""
+        if parsed:
+            moment = datetime.fromisoformat(parsed if "T" in parsed else parsed + "T00:00:00+08:00")
+            pub = f"<pubDate>{format_datetime(moment)}</pubDate>"
+        entries.append(
+            f"<item><title>{escape(item.title or item.url)}</title><link>{escape(item.url)}</link>{pub}</item>"
+        )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        "<!-- Composed by yrd-news demo/build_snapshot.py: lists this demo's articles of the source; "
+        "not the site's own feed. -->\n"
+        f'<rss version="2.0"><channel><title>{escape(source.name)}</title>'
+        f"<link>{escape(source.homepage or '')}</link>"
+        "<description>Composed for the yrd-news offline demo</description>\n"
+        + "\n".join(entries)
+        + "\n</channel></rss>\n"
+    ).encode("utf-8")
+
+
+def sitemap(items: list[DemoArticle]) -> bytes:
+    urls = []
+    for item in items:
+        parsed = parse_date(item.published) if item.published else None
+        lastmod = f"<lastmod>{parsed[:10]}</lastmod>" if parsed else ""
+        urls.append(f"<url><loc>{escape(item.url)}</loc>{lastmod}</url>")
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        "<!-- Composed by yrd-news demo/build_snapshot.py; not the site's own sitemap. -->\n"
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+        + "\n".join(urls)
+        + "\n</urlset>\n"
+    ).encode("utf-8")
+
+
+def listing(source: Source, items: list[DemoArticle]) -> bytes:
+    links = "\n".join(
+        f'<li><a href="{escape(item.url)}">{escape(item.title or item.url)}</a> {escape(item.published or "")}</li>'
+        for item in items
+    )
+    return (
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+        f"<title>{escape(source.name)} (composed demo listing)</title>"
+        '<meta name="generator" content="yrd-news demo/build_snapshot.py: composed, not the site\'s markup">'
+        f"</head><body><ul>\n{links}\n</ul></body></html>\n"
+    ).encode("utf-8")
+
+
+def discovery_page(source: Source, items: list[DemoArticle]) -> tuple[str, bytes, str] | None:
+    """The first discovery URL of the source, composed to link the items it would follow."""
+    if source.feeds:
+        followed = [i for i in items if source.is_article_url(i.url)]
+        return (source.feeds[0], rss(source, followed), "application/rss+xml; charset=utf-8") if followed else None
+    if source.sitemaps:
+        followed = [i for i in items if source.is_article_url(i.url)]
+        return (source.sitemaps[0], sitemap(followed), "application/xml; charset=utf-8") if followed else None
+    if source.listings:
+        first = source.listings[0]
+        followed = [i for i in items if re.search(first.article_pattern, i.url)]
+        return (first.url, listing(source, followed), "text/html; charset=utf-8") if followed else None
+    return None
+
+
+def build(out_dir: Path) -> dict[str, int]:
+    sources = [s for s in load_sources() if s.enabled]
+    warc_path = out_dir / "snapshot.warc.gz"
+    warc_path.unlink(missing_ok=True)
+    recorder = WarcRecorder(warc_path)
+    stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    manifest: list[dict[str, str]] = []
+
+    def put(url: str, body: bytes, headers: list[tuple[str, str]], origin: str) -> None:
+        recorder.write(url, 200, headers, body, warc_date=stamp)
+        manifest.append({"url": url, "origin": origin})
+
+    articles = seed_articles() + corpus_articles()
+    for article, text, printed in articles:
+        html = compose_article_html(title=article.title, text=text, published=printed, lang=_lang(text))
+        put(article.url, html, HTML_UTF8, article.origin)
+    pages = real_pages()
+    for url, path in pages:
+        # No charset in the header: the pages' own meta tags (some of them wrong) must be dealt with.
+        put(url, path.read_bytes(), [("Content-Type", "text/html")], f"real capture: tests/fixtures/pages/{path.relative_to(PAGES)}")
+
+    demo_items = [a for a, _, _ in articles] + [DemoArticle(u, None, None, "real") for u, _ in pages]
+    by_source: dict[str, list[DemoArticle]] = {}
+    for item in demo_items:
+        source = source_for_url(item.url, sources)
+        if source:
+            by_source.setdefault(source.id, []).append(item)
+    discovered: set[str] = set()
+    crawled_sources = []
+    for source in sources:
+        page = discovery_page(source, by_source.get(source.id, []))
+        if page is None:
+            continue
+        url, body, content_type = page
+        put(url, body, [("Content-Type", content_type)], f"composed discovery page for source {source.id}")
+        crawled_sources.append(source.id)
+        discovered.update(re.findall(r"(?:<link>|<loc>|href=\")([^<\"]+)", body.decode("utf-8")))
+    recorder.close()
+
+    leftovers = [item.url for item in demo_items if escape(item.url) not in discovered]
+    (out_dir / "urls.txt").write_text("\n".join(leftovers) + "\n", encoding="utf-8")
+    (out_dir / "sources.txt").write_text("\n".join(crawled_sources) + "\n", encoding="utf-8")
+    with open(out_dir / "manifest.jsonl", "w", encoding="utf-8") as handle:
+        for row in manifest:
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return {
+        "records": len(manifest),
+        "articles": len(articles),
+        "real_pages": len(pages),
+        "discovery_pages": len(crawled_sources),
+        "url_list": len(leftovers),
+    }
+
+
+def _lang(text: str) -> str:
+    return "zh" if len(re.findall(r"[\u4e00-\u9fff]", text)) > len(text) / 10 else "en"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "demo", help="folder for snapshot.warc.gz and its lists")
+    args = parser.parse_args()
+    counts = build(args.out)
+    print(", ".join(f"{k}: {v}" for k, v in counts.items()), f"-> {args.out / 'snapshot.warc.gz'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,115 @@
+"""The base of every yrd-news spider: arguments, and turning an article response into an Article.
+
+Discovery (feeds, sitemaps, listings) lives in the subclasses; what happens to an
+article page is the same for all of them and is decided here, once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, date, datetime
+from typing import Any, Self
+
+import scrapy
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+
+from crawler.items import Article
+from crawler.pages import NotAnArticle, extract_article
+from crawler.sources import Source
+from spiders.discovery import is_older, parse_max_pages, parse_since
+
+DEFAULT_MAX_PAGES = 5
+
+
+def matches_keywords(article: Article, keywords: tuple[str, ...]) -> bool:
+    """True when no keywords are set or one of them appears in the title or body (any case)."""
+    if not keywords:
+        return True
+    text = f"{article.title or ''}\n{article.body or ''}".casefold()
+    return any(keyword.casefold() in text for keyword in keywords)
+
+
+def reason_slug(reason: object) -> str:
+    """A stats-key-safe form of a rejection reason ("no body text found" -> "no_body_text_found")."""
+    slug = re.sub(r"[^a-z0-9]+", "_", str(reason).lower()).strip("_")
+    return slug[:40] or "unknown"
+
+
+class RegistrySpider(scrapy.Spider):
+    """Common arguments (`since`, `max_pages`) and `parse_article` for all spiders.
+
+    Subclasses add discovery by extending `discovery_requests()`; a spider generated for a
+    registry source combines the discovery classes its entry needs.
+    """
+
+    source: Source | None = None
+
+    def __init__(
+        self, *args: Any, since: str | None = None, max_pages: str | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.since_arg = since
+        self.max_pages_arg = max_pages
+        self.since: date | None = None
+        self.max_pages = DEFAULT_MAX_PAGES
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        spider.since = parse_since(spider.since_arg or settings.get("YRD_SINCE"))
+        spider.max_pages = parse_max_pages(
+            spider.max_pages_arg, settings.getint("YRD_MAX_PAGES", DEFAULT_MAX_PAGES)
+        )
+        return spider
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for request in self.discovery_requests():
+            yield request
+
+    def discovery_requests(self) -> Iterator[scrapy.Request]:
+        """The first requests of the crawl; each discovery class adds its own."""
+        return iter(())
+
+    def source_for(self, url: str) -> Source | None:
+        """The registry source an article URL belongs to."""
+        return self.source
+
+    def count(self, key: str, n: int = 1) -> None:
+        self.crawler.stats.inc_value(f"yrd/{key}", n)
+
+    def article_request(self, url: str) -> scrapy.Request:
+        return scrapy.Request(url, callback=self.parse_article)
+
+    def parse_article(self, response: Response) -> Iterator[Article]:
+        """Extract the article; drop (with a counted reason) what is not one or not wanted."""
+        source = self.source_for(response.url)
+        try:
+            article = extract_article(
+                response.body,
+                response.url,
+                response.headers,
+                selectors=source.selectors if source else None,
+                date_format=source.date_format if source else None,
+            )
+        except NotAnArticle as exc:
+            reason = reason_slug(str(exc).split(":", 1)[0])
+            self.logger.warning("Not an article (%s): %s", reason, response.url)
+            self.count(f"article_rejected/{reason}")
+            return
+        if source and not matches_keywords(article, source.keywords):
+            self.logger.debug("No region keyword, dropped: %s", response.url)
+            self.count("article_dropped/keyword")
+            return
+        if is_older(article.published_at, self.since):
+            self.count("article_dropped/before_since")
+            return
+        article.source_id = source.id if source else "other"
+        article.fetched_at = response.meta.get("yrd_fetched_at") or datetime.now(UTC).isoformat(
+            timespec="seconds"
+        )
+        article.http_status = response.status
+        article.warc = response.meta.get("yrd_warc")
+        yield article

@@ -1,0 +1,33 @@
+"""Discovery from RSS and Atom feeds."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import scrapy
+from scrapy.http import Response
+
+from spiders.base import RegistrySpider
+from spiders.discovery import feed_links, is_older
+
+
+class FeedSpider(RegistrySpider):
+    """Follows the entries of the source's feeds that match its article pattern."""
+
+    def discovery_requests(self) -> Iterator[scrapy.Request]:
+        yield from super().discovery_requests()
+        for url in self.source.feeds:
+            yield scrapy.Request(url, callback=self.parse_feed)
+
+    def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
+        links = feed_links(response.body, response.url)
+        if not links:
+            self.logger.warning("Feed has no entries (format change?): %s", response.url)
+            self.count("feed_empty")
+        for link in links:
+            if not self.source.is_article_url(link.url):
+                self.count("link_ignored")
+            elif is_older(link.published, self.since):
+                self.count("entry_before_since")
+            else:
+                yield self.article_request(link.url)

@@ -1,0 +1,56 @@
+"""Crawl a given list of article URLs (no discovery), e.g. for sites outside the registry."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import scrapy
+
+from crawler.sources import Source, load_sources, source_for_url
+from spiders.base import RegistrySpider
+
+
+def read_urls(text: str) -> list[str]:
+    """http(s) URLs from text: one per line or comma-separated; blanks and # comments skipped."""
+    urls: list[str] = []
+    for line in text.splitlines():
+        line = line.split("#", 1)[0] if line.lstrip().startswith("#") else line
+        for part in line.split(","):
+            part = part.strip()
+            if part.startswith(("http://", "https://")) and part not in urls:
+                urls.append(part)
+    return urls
+
+
+class UrlListSpider(RegistrySpider):
+    """`scrapy crawl urls -a urls_file=FILE` or `-a urls=URL,URL`.
+
+    Each article gets the source_id of the registry source whose domain holds it, or
+    "other" when none does.
+    """
+
+    name = "urls"
+
+    def __init__(
+        self, *args: Any, urls: str | None = None, urls_file: str | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        text = urls or ""
+        if urls_file:
+            try:
+                text += "\n" + Path(urls_file).read_text(encoding="utf-8")
+            except OSError as exc:
+                raise ValueError(f"urls_file: cannot read {urls_file}: {exc.strerror}") from None
+        self.urls = read_urls(text)
+        if not self.urls:
+            raise ValueError("urls: give article URLs with -a urls=... or -a urls_file=FILE")
+        self.sources = load_sources()
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for url in self.urls:
+            yield self.article_request(url)
+
+    def source_for(self, url: str) -> Source | None:
+        return source_for_url(url, self.sources)

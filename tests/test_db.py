@@ -1,0 +1,146 @@
+"""Storage: schema, idempotent writes, Chinese-aware full-text search, crawl runs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from crawler import db as database
+from crawler.items import Article, Entity, Figure, Mention, WarcRef
+
+
+@pytest.fixture
+def db(tmp_path: Path):
+    handle = database.open_db(tmp_path / "yrdnews.db")
+    yield handle
+    handle.close()
+
+
+def article(url: str = "https://example.org/a", **changes) -> Article:
+    fields = {
+        "url": url,
+        "canonical_url": url,
+        "title": "Suzhou Industrial Park signs 85 projects",
+        "body": "苏州工业园区签约85个项目，总投资超过500亿元。\n\nSuzhou Industrial Park signed 85 projects.",
+        "published_at": "2023-02-10T09:00:00+08:00",
+        "lang": "zh",
+        "warc": WarcRef("data/warc/x.warc.gz", "<urn:uuid:1>", 0),
+    }
+    fields.update(changes)
+    return Article(**fields)
+
+
+def search(db, words: str) -> list[int]:
+    return [
+        row[0]
+        for row in db.execute(
+            "select rowid from articles_fts where articles_fts match ?", [database.fts_query(words)]
+        ).fetchall()
+    ]
+
+
+def test_schema_is_created_in_wal_mode(db) -> None:
+    assert {
+        "sources",
+        "articles",
+        "articles_fts",
+        "figures",
+        "entities",
+        "mentions",
+        "crawl_runs",
+    } <= set(db.table_names())
+    assert db.execute("pragma journal_mode").fetchone()[0] == "wal"
+    assert "person_titles" in db.view_names()
+
+
+def test_opening_twice_applies_migrations_once(tmp_path: Path) -> None:
+    database.open_db(tmp_path / "x.db").close()
+    again = database.open_db(tmp_path / "x.db")
+    assert again["_sqlite_migrations"].count == len(database.migrations._migrations)
+
+
+def test_storing_the_same_article_twice_changes_nothing(db) -> None:
+    assert database.store_article(db, article()) == "inserted"
+    before = list(db["articles"].rows)
+    assert database.store_article(db, article()) == "unchanged"
+    assert list(db["articles"].rows) == before
+    assert database.store_article(db, article(title="A new headline")) == "updated"
+    assert db["articles"].count == 1
+    assert db["articles"].get(article().id)["title"] == "A new headline"
+
+
+def test_article_points_to_its_warc_record(db) -> None:
+    database.store_article(db, article())
+    row = db["articles"].get(article().id)
+    assert (row["warc_file"], row["warc_record_id"]) == ("data/warc/x.warc.gz", "<urn:uuid:1>")
+    assert row["published_month"] == "2023-02"
+
+
+def test_search_finds_english_and_two_character_chinese_words(db) -> None:
+    database.store_article(db, article())
+    database.store_article(
+        db,
+        article(
+            "https://example.org/b", title="Hangzhou", body="杭州市的新闻。Hangzhou news " * 10
+        ),
+    )
+    first = article().id
+    assert search(db, "Suzhou") == [first]
+    assert search(db, "苏州") == [first]
+    assert search(db, "园区") == [first]
+    assert search(db, "苏州工业园区") == [first]
+    assert search(db, "projects signed") == [first]  # porter stemming: "signs" / "signed"
+    assert search(db, '"; drop table articles; --') == []  # punctuation is never FTS syntax
+
+
+def test_a_changed_canonical_url_replaces_the_old_row(db) -> None:
+    database.store_article(db, article())
+    moved = article(canonical_url="https://example.org/canonical")
+    database.store_article(db, moved)
+    assert [row["id"] for row in db["articles"].rows] == [moved.id]
+    assert search(db, "Suzhou") == [moved.id]
+
+
+def test_figures_and_mentions_are_replaced_not_duplicated(db) -> None:
+    place = Entity(
+        type="place",
+        name="Suzhou Industrial Park",
+        subtype="park",
+        code="SIP",
+        parent_code="320500",
+    )
+    item = article(
+        figures=[Figure(text="85个项目", start=8, end=14, kind="count", value=85, normalized=85)],
+        mentions=[Mention(entity=place, text="苏州工业园区", start=0, end=6)],
+    )
+    database.store_article(db, item)
+    item.mentions.append(Mention(entity=place, text="Suzhou Industrial Park", start=30, end=52))
+    database.store_article(db, item)
+    assert db["figures"].count == 1
+    assert db["mentions"].count == 2
+    entity = db["entities"].get("place:SIP")
+    assert json.loads(entity["aliases"]) == ["Suzhou Industrial Park", "苏州工业园区"]
+
+
+def test_article_from_row_round_trips(db) -> None:
+    database.store_article(db, article())
+    rebuilt = database.article_from_row(db["articles"].get(article().id))
+    assert database.content_hash(rebuilt) == database.content_hash(article())
+
+
+def test_runs_left_running_are_marked_interrupted(db) -> None:
+    first = database.start_run(db, sources=["a"], replay=[], since=None)
+    second = database.start_run(db, sources=["a"], replay=[], since=None)
+    assert db["crawl_runs"].get(first)["status"] == "interrupted"
+    database.add_run_stats(
+        db,
+        second,
+        "a",
+        {"downloader/request_count": 3, "yrd/articles/stored": 2, "yrd/dropped/short_body": 1},
+    )
+    database.finish_run(db, second, "finished")
+    row = db["crawl_runs"].get(second)
+    assert (row["status"], row["requests"], row["articles"]) == ("finished", 3, 2)
+    assert json.loads(row["drops"]) == {"short_body": 1}
