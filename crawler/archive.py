@@ -266,7 +266,7 @@ class ArchiveMiddleware:
             )
         return middleware
 
-    def process_request(self, request: Request, spider: Spider) -> Response | None:
+    def process_request(self, request: Request) -> Response | None:
         if self.replay is None:
             return None
         archived = self.replay.get(request.url)
@@ -289,12 +289,13 @@ class ArchiveMiddleware:
             request=request,
         )
 
-    def process_response(self, request: Request, response: Response, spider: Spider) -> Response:
+    def process_response(self, request: Request, response: Response) -> Response:
         if self.replay is not None or "replay" in response.flags or "cached" in response.flags:
             return response
         if self.recorder is None:
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-            self.recorder = WarcRecorder(self.warc_dir / f"{spider.name}-{stamp}.warc.gz")
+            name = self.crawler.spider.name if self.crawler.spider else "crawl"
+            self.recorder = WarcRecorder(self.warc_dir / f"{name}-{stamp}.warc.gz")
         request.meta["yrd_warc"] = self.recorder.write(
             response.url,
             response.status,

@@ -53,7 +53,7 @@ _OFFSET = re.compile(r"^([+-])(\d{2}):?(\d{2})$")
 
 # Labels that introduce the page's own date ("发布时间：", "Updated :", "Date:").
 _LABEL = (
-    r"(?:发布时间|发布日期|发表时间|更新时间|时间|日期|发布于|"
+    r"(?:发布时间|发布日期|发表时间|发稿时间|更新时间|时间|日期|发布于|"
     r"published(?:\s+(?:on|at))?|updated(?:\s+(?:on|at))?|posted(?:\s+(?:on|at))?|"
     r"release\s+date|date|time)"
 )
@@ -170,6 +170,7 @@ def _with_dateparser(text: str, default_tz: str) -> str | None:
         return None
     if parsed is None or parsed.year not in _YEARS:
         return None
+    parsed = parsed.replace(microsecond=0)
     has_time = _TIME.search(text) is not None
     if not has_time:
         return parsed.date().isoformat()

@@ -431,9 +431,9 @@ def start_run(db: Database, *, sources: list[str], replay: list[str], since: str
 def add_run_stats(db: Database, run_id: int, spider_name: str, stats: dict[str, Any]) -> None:
     """Fold one spider's Scrapy stats into its crawl run's counters."""
     drops = {
-        key.removeprefix("yrd/dropped/"): value
+        key.removeprefix("yrd/"): value
         for key, value in stats.items()
-        if key.startswith(("yrd/dropped/", "yrd/article_rejected/"))
+        if key.startswith(("yrd/dropped/", "yrd/article_dropped/", "yrd/article_rejected/"))
     }
     increments = {
         "requests": stats.get("downloader/request_count", 0),

@@ -115,6 +115,10 @@ def decode_html(body: bytes, content_type: str | bytes | None = None) -> tuple[s
     try:
         return body.decode(codec), codec
     except UnicodeDecodeError:
-        if codec != "utf-8" and _is_utf8_text(body):
-            return body.decode("utf-8"), "utf-8"
+        pass
+    # The declaration is wrong (e.g. a GBK page served as UTF-8): trust the bytes instead.
+    detected = _detect(body)
+    try:
+        return body.decode(detected), detected
+    except UnicodeDecodeError:
         return body.decode(codec, "replace"), codec

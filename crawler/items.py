@@ -48,10 +48,14 @@ class Figure:
     bound: str | None = None  # what the qualifier means: ">", ">=", "<", "<=", "~"
     metric: str | None = None
     counted: str | None = None
-    change: str | None = None
-    period: str | None = None
+    change: str | None = None  # the growth/decline words as written: "surging", "同比增长"
+    direction: str | None = None  # increase | decrease, when `change` is set
+    period: str | None = None  # as written: "In 2020", "first half of 2023", "1-5月"
+    year: int | None = None  # the year stated in `period`
     subject: str | None = None
     equivalent_of: int | None = None  # index into the same article's figure list
+    normalized_unit: str | None = None  # unit of `normalized`: ISO code, km2, %, pp, t, m3, kWh, kW, items
+    currency_implied: bool = False  # "4 trillion" after "4 trillion yuan": currency from context
     sentence: str | None = None
     sentence_start: int | None = None
 

@@ -132,19 +132,19 @@ def listing(source: Source, items: list[DemoArticle]) -> bytes:
     ).encode("utf-8")
 
 
-def discovery_page(source: Source, items: list[DemoArticle]) -> tuple[str, bytes, str] | None:
-    """The first discovery URL of the source, composed to link the items it would follow."""
-    if source.feeds:
-        followed = [i for i in items if source.is_article_url(i.url)]
-        return (source.feeds[0], rss(source, followed), "application/rss+xml; charset=utf-8") if followed else None
-    if source.sitemaps:
-        followed = [i for i in items if source.is_article_url(i.url)]
-        return (source.sitemaps[0], sitemap(followed), "application/xml; charset=utf-8") if followed else None
-    if source.listings:
-        first = source.listings[0]
-        followed = [i for i in items if re.search(first.article_pattern, i.url)]
-        return (first.url, listing(source, followed), "text/html; charset=utf-8") if followed else None
-    return None
+def discovery_pages(source: Source, items: list[DemoArticle]) -> list[tuple[str, bytes, str]]:
+    """Every discovery URL of the source that would lead to some of the items, composed
+    to link those items."""
+    followed = [i for i in items if source.is_article_url(i.url)]
+    pages = []
+    if followed:
+        pages += [(url, rss(source, followed), "application/rss+xml; charset=utf-8") for url in source.feeds]
+        pages += [(url, sitemap(followed), "application/xml; charset=utf-8") for url in source.sitemaps]
+    for entry in source.listings:
+        linked = [i for i in items if source.allows(i.url) and re.search(entry.article_pattern, i.url)]
+        if linked:
+            pages.append((entry.url, listing(source, linked), "text/html; charset=utf-8"))
+    return pages
 
 
 def build(out_dir: Path) -> dict[str, int]:
@@ -177,13 +177,13 @@ def build(out_dir: Path) -> dict[str, int]:
     discovered: set[str] = set()
     crawled_sources = []
     for source in sources:
-        page = discovery_page(source, by_source.get(source.id, []))
-        if page is None:
-            continue
-        url, body, content_type = page
-        put(url, body, [("Content-Type", content_type)], f"composed discovery page for source {source.id}")
+        composed = discovery_pages(source, by_source.get(source.id, []))
+        if len(composed) < len(source.feeds) + len(source.sitemaps) + len(source.listings):
+            continue  # the demo would miss some of its discovery pages: crawl its articles by URL
+        for url, body, content_type in composed:
+            put(url, body, [("Content-Type", content_type)], f"composed discovery page for source {source.id}")
+            discovered.update(re.findall(r"(?:<link>|<loc>|href=\")([^<\"]+)", body.decode("utf-8")))
         crawled_sources.append(source.id)
-        discovered.update(re.findall(r"(?:<link>|<loc>|href=\")([^<\"]+)", body.decode("utf-8")))
     recorder.close()
 
     leftovers = [item.url for item in demo_items if escape(item.url) not in discovered]
@@ -196,7 +196,7 @@ def build(out_dir: Path) -> dict[str, int]:
         "records": len(manifest),
         "articles": len(articles),
         "real_pages": len(pages),
-        "discovery_pages": len(crawled_sources),
+        "sources_discovered": len(crawled_sources),
         "url_list": len(leftovers),
     }
 

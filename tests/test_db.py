@@ -143,4 +143,4 @@ def test_runs_left_running_are_marked_interrupted(db) -> None:
     database.finish_run(db, second, "finished")
     row = db["crawl_runs"].get(second)
     assert (row["status"], row["requests"], row["articles"]) == ("finished", 3, 2)
-    assert json.loads(row["drops"]) == {"short_body": 1}
+    assert json.loads(row["drops"]) == {"dropped/short_body": 1}

@@ -17,7 +17,7 @@ from .lexicon import (
     ZH_CHANGE_UP,
     alternation,
 )
-from .text import MONTH_RE
+from .text import MONTH_RE, Masks
 
 _QUAL_BEFORE_RE = re.compile(
     rf"(?<![A-Za-z])({alternation(QUALIFIERS_BEFORE)})[ \u00a0]*\Z", re.IGNORECASE
@@ -65,6 +65,7 @@ _ZH_PERIOD = (
 )
 PERIOD_RE = re.compile(rf"(?<![A-Za-z\d])(?:{_EN_PERIOD}|{_ZH_PERIOD})")
 _YEAR_RE = re.compile(r"(?:19|20)\d{2}")
+_RELATIVE_RE = re.compile(r"(?:the )?(?:last|this|next|the previous|the past) year")
 
 _METRIC_LABELS: dict[str, str] = {}
 for _label, _words in METRICS.items():
@@ -87,16 +88,21 @@ _ZH_SUBJECT_RE = re.compile(
     r"[\u4e00-\u9fff]{2,10}?(?:省|市|区|县|镇|街道|园区|开发区|高新区|新区|集团|公司|银行|委员会)"
 )
 _TOKEN_RE = re.compile(r"[^\s,;:()\"“”]+")
+_OPENER_RE = re.compile(
+    r"[ \u00a0]*(?:In|During|On|At|By|Since|For|From|After|Before|According to|Meanwhile|"
+    r"In addition|Besides|Moreover|However|Also|Currently|At present|Last year|This year)\b"
+    r"[^,\n]{0,80},[ \u00a0]*"
+)
 _CONNECTORS = frozenset({"of", "and", "&", "for", "de"})
 
 
-def qualifier_before(window: str) -> tuple[str, str] | None:
-    """("more than", ">") when the window ends with a qualifier."""
-    m = _QUAL_BEFORE_RE.search(window[-20:])
+def qualifier_before(window: str) -> tuple[str, str, int] | None:
+    """("more than", ">", where it starts) when the window ends with a qualifier."""
+    m = _QUAL_BEFORE_RE.search(window, max(0, len(window) - 20))
     if not m:
         return None
     word = m.group(1)
-    return word, QUALIFIERS_BEFORE.get(word, QUALIFIERS_BEFORE.get(word.lower(), "~"))
+    return word, QUALIFIERS_BEFORE.get(word, QUALIFIERS_BEFORE.get(word.lower(), "~")), m.start()
 
 
 def qualifier_after(text: str, pos: int) -> tuple[str, str, int] | None:
@@ -129,9 +135,21 @@ def _direction(word: str) -> str:
     return "decrease" if word.lower() in _DOWN else "increase"
 
 
-def periods(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
-    """Period expressions in text[start:end] as (start, end, surface)."""
-    return [(m.start(), m.end(), m.group()) for m in PERIOD_RE.finditer(text, start, end)]
+def periods(text: str, start: int, end: int, masks: Masks) -> list[tuple[int, int, str]]:
+    """Period expressions in text[start:end] as (start, end, surface).
+
+    Years inside dates ("Jan. 7, 2022") are datelines, not periods; "last year" without a
+    preposition is usually a comparison base ("up 5% from last year"), not the figure's period.
+    """
+    found = []
+    for m in PERIOD_RE.finditer(text, start, end):
+        surface = m.group()
+        if masks.covers(m.start(), m.end()):
+            continue
+        if _RELATIVE_RE.fullmatch(surface):
+            continue
+        found.append((m.start(), m.end(), surface))
+    return found
 
 
 def nearest_period(
@@ -147,7 +165,9 @@ def nearest_period(
     return pick[2], int(year.group()) if year else None
 
 
-def metric(text: str, sent: tuple[int, int], start: int, end: int) -> str | None:
+def metric(
+    text: str, sent: tuple[int, int], start: int, end: int, kind: str
+) -> str | None:
     """The metric label nearest the figure in its sentence, ignoring asides about other figures."""
     s0, s1 = sent
     asides = [(m.start(), m.end()) for m in _ASIDE_RE.finditer(text, s0, s1)]
@@ -159,21 +179,33 @@ def metric(text: str, sent: tuple[int, int], start: int, end: int) -> str | None
         aside = next(((a, b) for a, b in asides if a <= m.start() < b), None)
         if aside != own:
             continue
+        label = _METRIC_LABELS[m.group().lower()]
+        if label == "area" and kind != "area":
+            continue
         dist = start - m.end() if m.end() <= start else (m.start() - end) * 1.5
         if best is None or dist < best[0]:
-            best = (dist, _METRIC_LABELS[m.group().lower()])
+            best = (dist, label)
     return best[1] if best else None
 
 
 def subject(text: str, sent_start: int, start: int) -> str | None:
-    """The first proper name (or Chinese place/organisation) in the sentence before the figure."""
+    """The sentence's grammatical subject when it is a name: "Suzhou will invest ...".
+
+    An opening adverbial ("In 2020, ...", "During the plan period, ...") is skipped; a single
+    capitalised word counts as a name only if the text also capitalises it mid-sentence.
+    """
     prefix = text[sent_start:start]
     zh = _ZH_SUBJECT_RE.search(prefix)
     if zh:
         return zh.group()
+    opener = _OPENER_RE.match(prefix)
+    if opener:
+        prefix = prefix[opener.end() :]
     run: list[str] = []
-    for m in _TOKEN_RE.finditer(prefix):
+    for i, m in enumerate(_TOKEN_RE.finditer(prefix)):
         tok = m.group().strip(".'’")
+        if i == 0 and tok.lower() == "the":
+            continue
         if tok[:1].isupper() and not any(c.isdigit() for c in tok) and not MONTH_RE.fullmatch(tok):
             if run or tok.lower() not in _SUBJECT_STOP:
                 run.append(tok)
@@ -181,8 +213,9 @@ def subject(text: str, sent_start: int, start: int) -> str | None:
         elif run and tok.lower() in _CONNECTORS:
             run.append(tok)
             continue
-        if run:
-            break
+        break
     while run and run[-1].lower() in _CONNECTORS:
         run.pop()
+    if len(run) == 1 and not re.search(rf"[a-z,] {re.escape(run[0])}\b", text):
+        return None
     return " ".join(run) or None

@@ -39,13 +39,13 @@ _SP = r"[ \u00a0]"
 _TENS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
 _ONES = "one|two|three|four|five|six|seven|eight|nine"
 _TOKEN_RE = re.compile(
-    r"(?P<digits>\d+(?:,\d{3})*(?:\.\d+)?)"
+    rf"(?P<rank>\b(?:{alternation(EN_ORDINALS)}|\d{{1,3}}(?:st|nd|rd|th))"
+    r"(?=[ \u00a0-](?:highest|largest|biggest|lowest|fastest|strongest|richest|most|place|position"
+    r"|among|in (?:China|the country|the nation|the world|the province))\b))"
+    r"|(?P<digits>\d+(?:,\d{3})*(?:\.\d+)?)"
     rf"|(?P<word>\b(?:(?:{_TENS})(?:-(?:{_ONES}))?|{_ONES}|ten|eleven|twelve|thirteen|fourteen"
     r"|fifteen|sixteen|seventeen|eighteen|nineteen|dozen)\b)"
     r"|(?P<zh>(?<!第)[零〇一二两三四五六七八九十百千]+)"
-    rf"|(?P<rank>\b(?:{alternation(EN_ORDINALS)}|\d{{1,3}}(?:st|nd|rd|th))"
-    r"(?=[ \u00a0-](?:highest|largest|biggest|lowest|fastest|strongest|richest|most|place|position"
-    r"|among|in (?:China|the country|the nation|the world|the province))\b))"
     r"|(?P<zhrank>(?:排名|位居|位列|居)(?:全国|全省|全球|世界|全市|全国城市)?第[一二三四五六七八九十\d]+"
     r"(?:位|名)?|第[一二三四五六七八九十\d]+(?=大|位|名))",
     re.IGNORECASE,
@@ -135,7 +135,7 @@ def _extract(text: str, lang: str | None) -> list[Figure]:
         if raw is not None:
             raws.append(raw)
             last_end = raw.fig.end
-    figures = _resolve(text, raws, sents)
+    figures = _imply_currency(_resolve(text, raws, sents, masks))
     _link_conversions(text, figures)
     return figures
 
@@ -187,7 +187,7 @@ def _read_digits(text: str, m: re.Match[str], lang: str | None) -> _Raw | None:
         elif lm:
             scale_word, mult, pos = lm.group(1), EN_SCALE_LETTERS[lm.group(1).lower()], lm.end()
     elif after.isascii() and (after.isalnum() or after == "_"):
-        if not _SUFFIX_RE.match(text, e):  # "5G", "3M", "A380" stay names; "10kg", "5%" pass
+        if not (_SUFFIX_RE.match(text, e) or _EN_SCALE_RE.match(text, e)):  # "5G", "3M", "A380" stay names; "10kg", "5%" pass
             return None
     if after == "-":
         level = _LEVEL_RE.match(text, e)
@@ -250,8 +250,6 @@ def _after_number(
             fig = _money(text, start, end, token, value, scale_word, mult, currency or CURRENCY_SUFFIXES[word])
         elif word in UNITS:
             kind, unit, factor = UNITS[word]
-            if word == "mu" and lang == "zh":
-                return None
             fig = Figure(
                 text=text[start:end], start=start, end=end, kind=kind, value=value,
                 scale=scale_word, normalized=_round(value * mult * factor), unit=unit,
@@ -385,7 +383,7 @@ def _read_word(text: str, m: re.Match[str]) -> _Raw | None:
         value = float(EN_NUMBER_WORDS[word])
     if text[e : e + 1] == "-" or _NAME_BEFORE_RE.search(text, max(0, s - 12), s):
         return None
-    if m.group()[0].isupper() and s > 0 and text[:s].rstrip()[-1:] not in ("", ".", "\n", '"', "“"):
+    if m.group()[0].isupper() and text[max(0, s - 4) : s].rstrip()[-1:] not in ("", ".", '"', "“"):
         return None  # "Top Ten", "Five Star": capitalised mid-sentence is a name
     raw = _after_number(text, s, e, m.group(), value, None, None, 1.0, None, s)
     if raw is None or raw.anaphor or (raw.fig.kind == "money" and raw.fig.currency is None):
@@ -439,7 +437,7 @@ def _read_rank(text: str, m: re.Match[str]) -> _Raw | None:
     )
 
 
-def _resolve(text: str, raws: list[_Raw], sents: SentenceIndex) -> list[Figure]:
+def _resolve(text: str, raws: list[_Raw], sents: SentenceIndex, masks: Masks) -> list[Figure]:
     """Read each figure's sentence; give anaphoric counts their noun or drop them."""
     figures: list[Figure] = []
     period_cache: dict[tuple[int, int], list[tuple[int, int, str]]] = {}
@@ -451,7 +449,7 @@ def _resolve(text: str, raws: list[_Raw], sents: SentenceIndex) -> list[Figure]:
             if noun is None:
                 continue
             fig.counted = noun
-        _read_context(text, fig, sent, period_cache)
+        _read_context(text, fig, sent, period_cache, masks)
         figures.append(fig)
     return figures
 
@@ -467,17 +465,20 @@ def _antecedent(text: str, figures: list[Figure], sent: tuple[int, int], fig: Fi
 
 
 def _read_context(
-    text: str, fig: Figure, sent: tuple[int, int], cache: dict[tuple[int, int], list[tuple[int, int, str]]]
+    text: str,
+    fig: Figure,
+    sent: tuple[int, int],
+    cache: dict[tuple[int, int], list[tuple[int, int, str]]],
+    masks: Masks,
 ) -> None:
     fig.sentence = text[sent[0] : sent[1]]
     fig.sentence_start = sent[0]
     window = text[max(sent[0], fig.start - 60) : fig.start]
-    if fig.qualifier is None:
-        q = context.qualifier_before(window)
-        if q:
-            fig.qualifier, fig.bound = q
-            window = window[: len(window) - len(window.rstrip()) or None].rstrip()
-            window = window[: -len(q[0])] if window.lower().endswith(q[0].lower()) else window
+    q = context.qualifier_before(window)
+    if q:
+        window = window[: q[2]]
+        if fig.qualifier is None:
+            fig.qualifier, fig.bound = q[0], q[1]
     qa = context.qualifier_after(text, fig.end)
     if qa:
         fig.qualifier = f"{fig.qualifier} … {qa[0]}" if fig.qualifier else qa[0]
@@ -487,14 +488,29 @@ def _read_context(
         if ch:
             fig.change, fig.direction = ch
     if sent not in cache:
-        cache[sent] = context.periods(text, *sent)
+        cache[sent] = context.periods(text, sent[0], sent[1], masks)
     per = context.nearest_period(cache[sent], fig.start, fig.end)
     if per:
         fig.period, fig.year = per
-    fig.metric = context.metric(text, sent, fig.start, fig.end)
+    fig.metric = context.metric(text, sent, fig.start, fig.end, fig.kind)
     fig.subject = context.subject(text, sent[0], fig.start)
     if fig.normalized_unit is None:
         fig.normalized_unit = fig.currency if fig.kind == "money" else BASE_UNITS.get(fig.kind)
+
+
+def _imply_currency(figures: list[Figure]) -> list[Figure]:
+    """'4 trillion' in a text about '4 trillion yuan' is yuan; with no currency around, drop it."""
+    known = [(i, f.currency) for i, f in enumerate(figures) if f.kind == "money" and f.currency]
+    kept: list[Figure] = []
+    for i, fig in enumerate(figures):
+        if fig.kind == "money" and fig.currency is None:
+            if not known:
+                continue
+            before = [c for j, c in known if j < i]
+            fig.currency = fig.unit = fig.normalized_unit = before[-1] if before else known[0][1]
+            fig.currency_implied = True
+        kept.append(fig)
+    return kept
 
 
 _CONVERSION_RE = re.compile(

@@ -1,0 +1,183 @@
+"""End to end: build the demo snapshot, crawl it offline into SQLite with the real
+`yrdnews` command, crawl it again, and query the result through a real Datasette server."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+import yaml
+
+from crawler.archive import ReplayArchive
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from demo.build_snapshot import build  # noqa: E402
+
+SEEDS = json.loads((ROOT / "demo" / "corpus" / "seeds.json").read_text(encoding="utf-8"))
+
+
+def yrdnews(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    result = subprocess.run(
+        [sys.executable, "-m", "crawler", *args], capture_output=True, text=True, timeout=600, cwd=ROOT
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"yrdnews {' '.join(args)} failed:\n{result.stderr[-3000:]}")
+    return result
+
+
+def crawl_demo(folder: Path, db: Path) -> None:
+    sources = (folder / "sources.txt").read_text().split()
+    common = ["crawl", "--replay", str(folder / "snapshot.warc.gz"), "--db", str(db), "--data-dir", str(folder)]
+    yrdnews(*common, *[arg for source in sources for arg in ("--source", source)])
+    yrdnews(*common, "--urls", str(folder / "urls.txt"))
+
+
+def rows(db: Path, sql: str) -> list[tuple]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql).fetchall()
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("demo")
+    counts = build(folder)
+    assert counts["sources_discovered"] >= 3
+    crawl_demo(folder, folder / "yrdnews.db")
+    return folder
+
+
+def test_every_seed_and_corpus_article_is_stored(demo: Path) -> None:
+    stored = {url for (url,) in rows(demo / "yrdnews.db", "select url from articles")}
+    corpus = [json.loads(line)["url"] for line in (ROOT / "demo/corpus/articles.jsonl").read_text().splitlines()]
+    assert {seed["url"] for seed in SEEDS} <= stored
+    missing = [url for url in corpus if url not in stored]
+    assert missing == []
+
+
+def test_discovery_pages_lead_to_articles_of_registry_sources(demo: Path) -> None:
+    by_source = dict(rows(demo / "yrdnews.db", "select source_id, count(*) from articles group by source_id"))
+    registry_sources = {s for s in by_source if s != "other"}
+    assert len(registry_sources) >= 3
+    for source in (demo / "sources.txt").read_text().split():
+        assert by_source.get(source, 0) >= 1, source
+
+
+def test_seed_dates_keep_their_offsets(demo: Path) -> None:
+    published = dict(rows(demo / "yrdnews.db", "select url, published_at from articles"))
+    assert published["https://www.shine.cn/news/metro/2011079293/"] == "2020-11-07T16:50:00+08:00"
+    assert published[SEEDS[2]["url"]].startswith("2019-07-04")
+    assert published[SEEDS[3]["url"]].startswith("2022-01-07")
+
+
+def test_articles_point_to_their_warc_records(demo: Path) -> None:
+    archive = ReplayArchive([demo / "snapshot.warc.gz"])
+    for url, record_id in rows(demo / "yrdnews.db", "select url, warc_record_id from articles"):
+        assert archive.get(url).ref.record_id == record_id
+
+
+def test_crawl_runs_are_recorded(demo: Path) -> None:
+    runs = rows(demo / "yrdnews.db", "select status, articles, replay_misses, finished_at from crawl_runs")
+    assert [r[0] for r in runs] == ["finished", "finished"]
+    assert sum(r[1] for r in runs) == rows(demo / "yrdnews.db", "select count(*) from articles")[0][0]
+    assert all(r[3] for r in runs)
+
+
+def test_crawling_the_same_archive_twice_leaves_the_same_rows(demo: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "yrdnews.db"
+    shutil.copy(demo / "yrdnews.db", copy)
+    tables = ["articles", "articles_fts", "figures", "entities", "mentions", "sources"]
+    before = {t: rows(copy, f"select * from {t} order by 1, 2") for t in tables}
+    crawl_demo(demo, copy)
+    after = {t: rows(copy, f"select * from {t} order by 1, 2") for t in tables}
+    assert before == after
+    unchanged = rows(copy, "select articles, articles_unchanged from crawl_runs order by id desc limit 2")
+    assert all(stored == 0 and same > 0 for stored, same in unchanged)
+
+
+def test_a_request_missing_from_the_archive_is_a_counted_miss(demo: Path, tmp_path: Path) -> None:
+    urls = tmp_path / "urls.txt"
+    urls.write_text("https://www.shine.cn/news/metro/0000000000/\n")
+    db = tmp_path / "miss.db"
+    result = yrdnews("crawl", "--replay", str(demo / "snapshot.warc.gz"), "--db", str(db), "--urls", str(urls))
+    assert "1 missing from the archive" in result.stderr
+    assert rows(db, "select status, replay_misses, articles from crawl_runs") == [("finished", 1, 0)]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def datasette(demo: Path):
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "crawler", "serve", "--db", str(demo / "yrdnews.db"), "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(150):
+        try:
+            urllib.request.urlopen(base + "/-/versions.json", timeout=1)
+            break
+        except OSError:
+            if server.poll() is not None:
+                raise AssertionError(server.stderr.read().decode()) from None
+            time.sleep(0.2)
+    yield base
+    server.terminate()
+    server.wait(timeout=10)
+
+
+def get(base: str, path: str, **params: str) -> bytes:
+    query = ("?" + urllib.parse.urlencode(params)) if params else ""
+    with urllib.request.urlopen(base + path + query, timeout=30) as response:
+        return response.read()
+
+
+def test_datasette_lists_articles_as_json(datasette: str) -> None:
+    data = json.loads(get(datasette, "/yrdnews/articles.json", _shape="objects", _size="max"))
+    titles = [row["title"] for row in data["rows"]]
+    assert SEEDS[4]["title"] in titles
+    assert json.loads(get(datasette, "/yrdnews/figures.json"))["rows"]
+    assert json.loads(get(datasette, "/yrdnews/entities.json"))["rows"]
+
+
+@pytest.mark.parametrize("words", ["Suzhou", "苏州", "工业园区"])
+def test_datasette_search_finds_english_and_chinese(datasette: str, words: str) -> None:
+    data = json.loads(get(datasette, "/yrdnews/articles.json", _search=words, _shape="objects"))
+    assert data["rows"], words
+    assert all(words.casefold() in (r["title"] + r["body"]).casefold() for r in data["rows"])
+
+
+def test_datasette_exports_csv(datasette: str) -> None:
+    csv_text = get(datasette, "/yrdnews/articles.csv", _search="Suzhou").decode("utf-8")
+    header, *lines = csv_text.splitlines()
+    assert header.startswith("id,url,")
+    assert len(lines) >= 5
+
+
+CANNED = yaml.safe_load((ROOT / "datasette_metadata.yml").read_text(encoding="utf-8"))["databases"]["yrdnews"][
+    "queries"
+]
+PARAMS = {"q": "苏州", "currency": "CNY", "metric": "output", "person": "", "place": "Suzhou"}
+
+
+@pytest.mark.parametrize("name", sorted(CANNED))
+def test_every_canned_query_answers_json(datasette: str, name: str) -> None:
+    needed = {p: v for p, v in PARAMS.items() if f":{p}" in CANNED[name]["sql"]}
+    data = json.loads(get(datasette, f"/yrdnews/{name}.json", _shape="objects", **needed))
+    assert data["rows"], f"{name} returned no rows"
