@@ -199,8 +199,7 @@ def _metadata_for(db_path: Path, metadata_path: Path) -> str:
     if db_path.stem in databases or "yrdnews" not in databases:
         return str(metadata_path)
     databases[db_path.stem] = databases.pop("yrdnews")
-    handle = tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False, encoding="utf-8")
-    with handle:
+    with tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False, encoding="utf-8") as handle:
         yaml.safe_dump(metadata, handle, allow_unicode=True, sort_keys=False)
     return handle.name
 
@@ -218,7 +217,9 @@ def serve(db_path: str, host: str, port: int, metadata: str | None) -> None:
     """Publish the database read-only with Datasette."""
     if not Path(db_path).is_file():
         raise UserError(f"no database at {db_path}: run `yrdnews crawl` first")
-    metadata = _metadata_for(Path(db_path), Path(metadata or PROJECT_ROOT / "datasette_metadata.yml"))
+    metadata = _metadata_for(
+        Path(db_path), Path(metadata or PROJECT_ROOT / "datasette_metadata.yml")
+    )
     args = [sys.executable, "-m", "datasette", "serve", db_path, "--metadata", metadata,
             "--host", host, "--port", str(port), "--setting", "sql_time_limit_ms", "5000"]  # fmt: skip
     os.execv(sys.executable, args)
@@ -307,6 +308,17 @@ def _fetch(url: str, user_agent: str) -> tuple[bytes, str | None]:
         return response.read(16 * 1024 * 1024), response.headers.get("Content-Type")
 
 
+def _extract_input(item: str, url: str | None, user_agent: str) -> dict[str, Any]:
+    """One HTML input (a URL to fetch or a saved file) as the article JSON."""
+    if item.startswith(("http://", "https://")):
+        body, content_type = _fetch(item, user_agent)
+        return _article_json(body, item, content_type)
+    path = Path(item)
+    if not path.is_file():
+        raise FileNotFoundError("no such file")
+    return _article_json(path.read_bytes(), url or path.resolve().as_uri(), None)
+
+
 def _detect_lang(text: str) -> str:
     from crawler.db import _CJK
 
@@ -382,22 +394,12 @@ def extract(
     failed = 0
     for item in inputs:
         try:
-            if item.startswith(("http://", "https://")):
-                body, content_type = _fetch(item, user_agent)
-                result = _article_json(body, item, content_type)
-            else:
-                path = Path(item)
-                if not path.is_file():
-                    raise UserError(f"no such file: {item}")
-                result = _article_json(path.read_bytes(), url or path.resolve().as_uri(), None)
-        except NotAnArticle as exc:
+            result = _extract_input(item, url, user_agent)
+        except (NotAnArticle, OSError) as exc:
+            message = f"not an article: {exc}" if isinstance(exc, NotAnArticle) else str(exc)
             if len(inputs) == 1:
-                raise UserError(f"{item}: not an article: {exc}") from exc
-            result, failed = {"error": f"not an article: {exc}"}, failed + 1
-        except OSError as exc:
-            if len(inputs) == 1:
-                raise UserError(f"{item}: {exc}") from exc
-            result, failed = {"error": str(exc)}, failed + 1
+                raise UserError(f"{item}: {message}") from exc
+            result, failed = {"error": message}, failed + 1
         if len(inputs) == 1:
             click.echo(json.dumps(result, ensure_ascii=False, indent=2))
         else:

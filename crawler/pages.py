@@ -417,12 +417,20 @@ class ArticlePage:
 
     @cached_property
     def _text_from_title(self) -> str | None:
-        """Visible text from the headline on, where bylines and printed dates sit."""
+        """Visible text from the headline on, where bylines and printed dates sit.
+
+        The headline also shows up in share widgets and breadcrumbs: the occurrence followed
+        by a printed date wins, else the first one.
+        """
         title = self.title()
         if not title:
             return None
-        at = self.visible_text.find(title[:30])
-        return self.visible_text[at:] if at >= 0 else None
+        text, needle = self.visible_text, title[:30]
+        starts = [m.start() for m in re.finditer(re.escape(needle), text)][:10]
+        for at in starts:
+            if find_date_in_text(text[at : at + 600]):
+                return text[at:]
+        return text[starts[0] :] if starts else None
 
     def published_at(self) -> str | None:
         """Declared (meta) -> labelled in text -> trafilatura/htmldate -> URL -> printed."""

@@ -29,7 +29,7 @@ _ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _REQUIRED = ("id", "name", "kind", "language", "region", "allowed_domains", "verified")
 _LISTING_FIELDS = ("url", "article_pattern", "next_page_pattern")
 # The keys crawler.pages.ArticlePage accepts.
-_SELECTOR_FIELDS = ("title", "body", "published", "author")
+SELECTOR_FIELDS = ("title", "body", "published", "author")
 _FIELDS = {
     *_REQUIRED,
     "homepage",
@@ -166,7 +166,7 @@ def parse_entry(entry: Any, index: int, label: str = "sources.yml") -> Source:
             isinstance(v, str) and v for v in selectors.values()
         ):
             raise fail("selectors", "must map field names to CSS selectors")
-        extra = sorted(set(selectors) - set(_SELECTOR_FIELDS))
+        extra = sorted(set(selectors) - set(SELECTOR_FIELDS))
         if extra:
             raise fail("selectors", f"unknown selector {extra[0]!r}")
         for key, css in selectors.items():
@@ -256,9 +256,7 @@ def _listing(item: Any, domains: tuple[str, ...], fail: Any) -> Listing:
     return Listing(
         url=_url(item["url"], "listings.url", domains, fail) or "",
         article_pattern=_regex(item["article_pattern"], "listings.article_pattern", fail) or "",
-        next_page_pattern=_regex(
-            item.get("next_page_pattern"), "listings.next_page_pattern", fail
-        ),
+        next_page_pattern=_regex(item.get("next_page_pattern"), "listings.next_page_pattern", fail),
     )
 
 

@@ -129,7 +129,7 @@ def listing(source: Source, items: list[DemoArticle]) -> bytes:
         f"<title>{escape(source.name)} (composed demo listing)</title>"
         '<meta name="generator" content="yrd-news demo/build_snapshot.py: composed, not the site\'s markup">'
         f"</head><body><ul>\n{links}\n</ul></body></html>\n"
-    ).encode("utf-8")
+    ).encode()
 
 
 def discovery_pages(source: Source, items: list[DemoArticle]) -> list[tuple[str, bytes, str]]:

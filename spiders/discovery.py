@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from urllib.parse import urljoin, urldefrag
+from urllib.parse import urldefrag, urljoin
 
 from lxml import etree
 from scrapy.utils.gz import gunzip
@@ -68,9 +68,7 @@ def is_older(published: str | None, since: date | None) -> bool:
 
 
 def _xml_root(body: bytes) -> etree._Element | None:
-    parser = etree.XMLParser(
-        recover=True, resolve_entities=False, no_network=True, huge_tree=False
-    )
+    parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=False)
     try:
         return etree.fromstring(body.strip(), parser=parser)
     except (etree.XMLSyntaxError, ValueError):
@@ -201,7 +199,9 @@ def _page_number(url: str, pattern: str | None) -> int:
     return int(match.group(1)) if match else 1
 
 
-def next_page(current_url: str, candidates: Iterable[str], next_page_pattern: str | None) -> str | None:
+def next_page(
+    current_url: str, candidates: Iterable[str], next_page_pattern: str | None
+) -> str | None:
     """The candidate with the smallest page number above the current page's, if any.
 
     Listing pages link to many pages ("1 2 3 … 40"); following only the next one keeps

@@ -32,6 +32,7 @@ class SitemapSpider(RegistrySpider):
             return
         if kind == "sitemapindex":
             children = [link for link in links if self.source.allows(link.url)]
+            self.count("link_ignored", len(links) - len(children))
             fresh = [link for link in children if not is_older(link.published, self.since)]
             for link in fresh[: self.max_pages]:
                 yield scrapy.Request(link.url, callback=self.parse_sitemap)

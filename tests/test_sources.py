@@ -11,13 +11,13 @@ import yaml
 from crawler.pages import SELECTOR_KEYS
 from crawler.sources import (
     KINDS,
+    SELECTOR_FIELDS,
     RegistryError,
     Source,
     describe_sources,
     load_sources,
     source_for_url,
 )
-from crawler.sources import _SELECTOR_FIELDS as REGISTRY_SELECTOR_KEYS
 
 GOOD = {
     "id": "example_gov",
@@ -78,8 +78,14 @@ def test_registry_patterns_accept_the_real_article_urls_in_their_verified_notes(
         patterns = [listing.article_pattern for listing in source.listings]
         if source.article_pattern:
             patterns.append(source.article_pattern)
-        for host_path in re.findall(r"\b((?:[a-z0-9-]+\.)+[a-z]{2,}/\S+?\.s?html?)\b", source.verified):
-            if "..." in host_path or "YYYY" in host_path or not source.allows("http://" + host_path):
+        for host_path in re.findall(
+            r"\b((?:[a-z0-9-]+\.)+[a-z]{2,}/\S+?\.s?html?)\b", source.verified
+        ):
+            if (
+                "..." in host_path
+                or "YYYY" in host_path
+                or not source.allows("http://" + host_path)
+            ):
                 continue  # an elided or templated URL, or another site's
             for scheme in ("http://", "https://"):
                 url = scheme + host_path
@@ -94,7 +100,7 @@ def test_registry_patterns_accept_the_real_article_urls_in_their_verified_notes(
 
 
 def test_selector_keys_agree_with_the_page_object() -> None:
-    assert set(REGISTRY_SELECTOR_KEYS) == set(SELECTOR_KEYS)
+    assert set(SELECTOR_FIELDS) == set(SELECTOR_KEYS)
 
 
 def test_a_good_entry_loads_with_defaults(tmp_path: Path) -> None:
@@ -186,8 +192,13 @@ def test_source_for_url_prefers_the_most_specific_domain(tmp_path: Path) -> None
         "allowed_domains": ["en.example.gov.cn"],
         "listings": [{"url": "http://en.example.gov.cn/", "article_pattern": "x"}],
     }
-    off = {**narrow, "id": "off", "enabled": False, "allowed_domains": ["old.example.gov.cn"],
-           "listings": [{"url": "http://old.example.gov.cn/", "article_pattern": "x"}]}
+    off = {
+        **narrow,
+        "id": "off",
+        "enabled": False,
+        "allowed_domains": ["old.example.gov.cn"],
+        "listings": [{"url": "http://old.example.gov.cn/", "article_pattern": "x"}],
+    }
     loaded = load_sources(write(tmp_path, [broad, narrow, off]))
     assert source_for_url("http://en.example.gov.cn/a.html", loaded).id == "narrow"
     assert source_for_url("http://www.example.gov.cn/a.html", loaded).id == "broad"

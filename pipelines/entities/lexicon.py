@@ -112,8 +112,7 @@ def _divisions(lex: Lexicon) -> None:
             if row["short_zh"]:
                 lex.add_zh(row["short_zh"], cand)
             for alias in filter(None, row["aliases"].split("|")):
-                bare = level == "county" and " " not in alias and not alias.endswith(("xian", "qu"))
-                bare = bare and not row["name"].endswith(("City",)) and alias != row["name"]
+                bare = level == "county" and " " not in alias
                 lex.add_en(alias, Candidate(ent, level, bare=bare))
 
 

@@ -13,7 +13,7 @@ _ABBREVIATIONS = frozenset(
     "jan feb mar apr jun jul aug sep sept oct nov dec co ltd inc corp mr mrs ms dr no nos st "
     "vs etc approx prof gov jr sr dept govt est fig u.s u.k e.g i.e".split()
 )
-_BOUNDARY = re.compile(r"[。！？!?]+[”\"’']?|\.(?=[ \t\u00a0]|\n|\Z)[”\"’']?|\n+")
+_BOUNDARY = re.compile(r"(?<=/)[ \u00a0]*(?:--|—|–)|[。！？!?]+[”\"’']?|\.(?=[ \t\u00a0]|\n|\Z)[”\"’']?|\n+")
 
 _MONTH = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"

@@ -1,0 +1,86 @@
+"""Words with offsets, and sentences: the geometry every English pattern works on.
+
+A token is a run of characters between spaces and hard punctuation; a trailing full stop and
+a possessive "'s" are kept out of its core, so "Suzhou's" and "Ltd." match "Suzhou" and "Ltd".
+Two tokens are *joined* when only spaces or tabs separate them (no punctuation, no line break),
+which is how names and titles hang together.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+
+_RAW = re.compile(r"[^\s,;:!?\"“”()\[\]{}<>|/—–•·]+")
+_ABBREV = frozenset("co ltd inc corp jan feb mar apr jun jul aug sep sept oct nov dec mr mrs ms dr prof no st jr sr".split())
+_POSSESSIVE = re.compile(r"(?:['’]s|s['’]|['’])$")
+_JOIN = re.compile(r"[ \t\u00a0]+")
+_POSSESSIVE_IN_NAMES = frozenset({"People", "Workers", "Women", "Children", "Farmers"})
+_SENTENCE_END = re.compile(r"[。！？!?]+[”\"’']?|\.(?=[ \t\u00a0]+[A-Z\"“(]|\s*\n|\Z)[”\"’']?|\n+")
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str  # core: no trailing full stop (unless an abbreviation), no possessive
+    start: int
+    end: int  # end of the core
+    full_end: int  # end including possessive / full stop
+    possessive: bool = False
+
+    @property
+    def cap(self) -> bool:
+        """Proper-noun shape: capital first letter, or a digit followed by capitals (3M, 5G)."""
+        t = self.text
+        return t[:1].isupper() or (t[:1].isdigit() and any(c.isupper() for c in t))
+
+    @property
+    def lower(self) -> str:
+        return self.text.casefold()
+
+
+def tokenize(text: str) -> list[Token]:
+    tokens = []
+    for m in _RAW.finditer(text):
+        word, start = m.group(), m.start()
+        lead = len(word) - len(word.lstrip("'‘’"))
+        word, start = word[lead:], start + lead
+        end = start + len(word)
+        core = word
+        if core.endswith(".") and not (core[:-1].casefold() in _ABBREV or re.fullmatch(r"(?:[A-Za-z]\.)+", core)):
+            core = core.rstrip(".")
+        possessive = False
+        pm = _POSSESSIVE.search(core)
+        if pm and len(core) > pm.end() - pm.start() + 1 and core[: pm.start()][-1:].isalpha():
+            core, possessive = core[: pm.start()], True
+        core = core.rstrip("'‘’")
+        if core:
+            tokens.append(Token(core, start, start + len(core), end, possessive))
+    return tokens
+
+
+def joined(text: str, a: Token, b: Token) -> bool:
+    """True when `b` follows `a` with only blanks between them and `a` ends no clause."""
+    if a.possessive and a.text not in _POSSESSIVE_IN_NAMES:
+        return False
+    if not a.possessive and a.full_end != a.end:
+        return False
+    return bool(_JOIN.fullmatch(text, a.full_end, b.start))
+
+
+class Sentences:
+    """Sentence spans of a text, found once; `of(pos)` answers with a bisect."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.starts = [0]
+        for m in _SENTENCE_END.finditer(text):
+            self.starts.append(m.end())
+        self.starts.append(len(text) + 1)
+
+    def of(self, pos: int) -> tuple[int, str]:
+        i = bisect_right(self.starts, pos) - 1
+        start, end = self.starts[i], min(self.starts[i + 1], len(self.text))
+        raw = self.text[start:end]
+        lead = len(raw) - len(raw.lstrip())
+        return start + lead, raw.strip()

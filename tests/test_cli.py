@@ -1,0 +1,161 @@
+"""The `yrdnews` command line: outputs users script against, and one-line errors."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from crawler import db as database
+from crawler.cli import cli
+from crawler.items import Article
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from demo.compose import compose_article_html  # noqa: E402
+
+SEEDS = json.loads((ROOT / "demo" / "corpus" / "seeds.json").read_text(encoding="utf-8"))
+SHINE = SEEDS[4]
+
+
+def run(*args: str) -> object:
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def one_line_error(result, fragment: str) -> None:
+    assert result.exit_code != 0
+    assert "Traceback" not in result.output + result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("yrdnews: error:") and fragment in lines[0], lines[0]
+
+
+@pytest.fixture
+def seed_page(tmp_path: Path) -> Path:
+    text = (ROOT / SHINE["text_file"]).read_text(encoding="utf-8")
+    path = tmp_path / "shine.html"
+    path.write_bytes(compose_article_html(title=SHINE["title"], text=text))
+    return path
+
+
+def test_extract_prints_the_article_with_figures_and_entities(seed_page: Path) -> None:
+    result = run("extract", str(seed_page), "--url", SHINE["url"])
+    assert result.exit_code == 0, result.stderr
+    article = json.loads(result.output)
+    assert article["title"] == SHINE["title"]
+    assert article["published_at"] == "2020-11-07T16:50:00+08:00"
+    assert article["url"] == SHINE["url"]
+    assert "Zhejiang" in article["body"]
+    assert article["figures"] and {"text", "start", "end", "kind", "normalized"} <= set(
+        article["figures"][0]
+    )
+    for figure in article["figures"]:
+        assert article["body"][figure["start"] : figure["end"]] == figure["text"]
+    assert any(
+        e["type"] == "place" and e["name"].startswith("Zhejiang") for e in article["entities"]
+    )
+
+
+def test_extract_several_files_prints_one_line_each(seed_page: Path, tmp_path: Path) -> None:
+    binary = tmp_path / "logo.png"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 10)
+    result = run("extract", str(seed_page), str(binary))
+    assert result.exit_code == 1  # one input failed; the other is still printed
+    first, second = (json.loads(line) for line in result.output.splitlines())
+    assert first["file"] == str(seed_page) and first["title"] == SHINE["title"]
+    assert second["file"] == str(binary) and "not an article" in second["error"]
+
+
+def test_extract_text_and_jsonl(tmp_path: Path) -> None:
+    text = tmp_path / "a.txt"
+    text.write_text("苏州工业园区签约85个项目，总投资超过500亿元。", encoding="utf-8")
+    result = run("extract", "--text", str(text))
+    data = json.loads(result.output)
+    assert data["lang"] == "zh"
+    assert any(f["currency"] == "CNY" and f["normalized"] == 5e10 for f in data["figures"])
+
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text(
+        json.dumps({"id": "a", "text": "Output rose 5.2 percent to 4 trillion yuan."}) + "\n"
+        + json.dumps({"id": "b", "text": "苏州市GDP增长6%。", "lang": "zh"}) + "\n",
+        encoding="utf-8",
+    )  # fmt: skip
+    lines = [json.loads(line) for line in run("extract", "--jsonl", str(batch)).output.splitlines()]
+    assert [line["id"] for line in lines] == ["a", "b"]
+    assert lines[0]["lang"] == "en" and lines[0]["figures"]
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["extract", "missing.html"], "missing.html: no such file"),
+        (["extract"], "give HTML files or URLs"),
+        (["crawl", "--source", "no_such_source"], "unknown source no_such_source"),
+        (["crawl", "--replay", "nowhere.warc.gz"], "archive not found"),
+        (["crawl", "--since", "last tuesday-ish??"], "not a date"),
+        (["serve", "--db", "nowhere.db"], "no database at nowhere.db"),
+        (["export", "--db", "nowhere.db"], "no database at nowhere.db"),
+    ],
+)
+def test_user_errors_are_one_line(args: list[str], fragment: str) -> None:
+    one_line_error(run(*args), fragment)
+
+
+def test_a_bad_jsonl_line_names_its_line(tmp_path: Path) -> None:
+    batch = tmp_path / "bad.jsonl"
+    batch.write_text('{"id": 1, "text": "ok"}\nnot json\n', encoding="utf-8")
+    one_line_error(run("extract", "--jsonl", str(batch)), "bad.jsonl:2")
+
+
+def test_binary_input_is_a_clear_error(tmp_path: Path) -> None:
+    binary = tmp_path / "report.pdf"
+    binary.write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 40)
+    one_line_error(run("extract", str(binary)), "not an article")
+
+
+def test_sources_lists_and_checks_the_registry() -> None:
+    listing = run("sources")
+    assert listing.exit_code == 0
+    assert len(listing.output.splitlines()) >= 10
+    check = run("sources", "--check")
+    assert check.exit_code == 0 and "sources OK" in check.output
+
+
+@pytest.fixture
+def stored_db(tmp_path: Path) -> Path:
+    path = tmp_path / "yrdnews.db"
+    db = database.open_db(path)
+    for n, day in enumerate(["2021-05-12", "2022-01-07"]):
+        url = f"https://example.org/{n}"
+        body = f'Suzhou, article {n}, with a comma and "quotes".\n\n苏州第二段。' * 5
+        database.store_article(
+            db, Article(url=url, canonical_url=url, title=f"T{n}", body=body, published_at=day)
+        )
+    db.close()
+    return path
+
+
+def test_export_formats(stored_db: Path) -> None:
+    as_csv = list(
+        csv.DictReader(io.StringIO(run("export", "--db", str(stored_db), "--format", "csv").output))
+    )
+    assert [row["title"] for row in as_csv] == ["T0", "T1"]
+    assert as_csv[0]["body"].startswith("Suzhou, article 0")
+    as_json = json.loads(run("export", "--db", str(stored_db), "--format", "json").output)
+    assert [row["published_at"] for row in as_json] == ["2021-05-12", "2022-01-07"]
+    lines = run("export", "--db", str(stored_db), "--since", "2022-01-01").output.splitlines()
+    assert [json.loads(line)["title"] for line in lines] == ["T1"]
+
+
+def test_reextract_fills_figures_of_stored_articles(stored_db: Path) -> None:
+    db = database.open_db(stored_db)
+    db.execute("update articles set body = body || ' Output reached 4 trillion yuan.'")
+    db.conn.commit()
+    result = run("reextract", "--db", str(stored_db))
+    assert result.exit_code == 0, result.stderr
+    assert db.execute("select count(*) from figures where normalized = 4e12").fetchone()[0] == 2

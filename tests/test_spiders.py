@@ -1,0 +1,561 @@
+"""Registry-driven spiders on recorded fixtures: no engine, no network.
+
+Responses are built from the fixture bytes in tests/fixtures/sources/<source id>/, whose
+fixtures.json says which URL each file stands for and what discovery must find there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import inspect
+import json
+import logging
+from collections.abc import Iterable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scrapy import Request
+from scrapy.http import HtmlResponse, Response, XmlResponse
+from scrapy.settings import Settings
+from scrapy.spiderloader import SpiderLoader
+from scrapy.utils.test import get_crawler
+
+from crawler.items import Article, WarcRef
+from crawler.sources import load_sources
+from spiders.base import RegistrySpider, matches_keywords, reason_slug
+from spiders.discovery import (
+    absolute_links,
+    feed_links,
+    is_older,
+    listing_links,
+    next_page,
+    parse_max_pages,
+    parse_since,
+    sitemap_links,
+)
+from spiders.registry import SPIDERS, class_name
+from spiders.urls import UrlListSpider, read_urls
+
+FIXTURES = Path(__file__).parent / "fixtures" / "sources"
+SOURCES = {s.id: s for s in load_sources()}
+ENABLED = sorted(s.id for s in SOURCES.values() if s.enabled)
+DISCOVERY_ROLES = ("feed", "sitemap", "listing")
+
+
+def manifest(source_id: str) -> list[dict[str, Any]]:
+    data = json.loads((FIXTURES / source_id / "fixtures.json").read_text(encoding="utf-8"))
+    assert data["source"] == source_id
+    return data["pages"]
+
+
+def fixture_pages(*roles: str) -> list[tuple[str, dict[str, Any]]]:
+    return [(sid, page) for sid in ENABLED for page in manifest(sid) if page["role"] in roles]
+
+
+def response_for(source_id: str, page: dict[str, Any], request: Request | None = None) -> Response:
+    body = (FIXTURES / source_id / page["file"]).read_bytes()
+    cls = HtmlResponse if page["role"] in ("listing", "article") else XmlResponse
+    return cls(url=page["url"], body=body, request=request or Request(page["url"]))
+
+
+def make_spider(cls: type[RegistrySpider], settings: dict | None = None, **kwargs: Any):
+    crawler = get_crawler(cls, settings_dict=settings or {})
+    return cls.from_crawler(crawler, **kwargs)
+
+
+def stat(spider: RegistrySpider, key: str) -> int:
+    return spider.crawler.stats.get_value(f"yrd/{key}", 0)
+
+
+def start_requests(spider: RegistrySpider) -> list[Request]:
+    async def collect() -> list[Request]:
+        return [request async for request in spider.start()]
+
+    return asyncio.run(collect())
+
+
+def crawl(
+    spider: RegistrySpider, pages: dict[str, tuple[str, dict]]
+) -> tuple[list[str], list[str]]:
+    """A tiny engine: follow discovery requests through fixture pages.
+
+    Returns (discovery URLs fetched, article URLs requested); requests for discovery
+    pages without a fixture are recorded as fetched but yield nothing.
+    """
+    queue = start_requests(spider)
+    fetched: list[str] = []
+    articles: list[str] = []
+    while queue:
+        request = queue.pop(0)
+        if request.callback == spider.parse_article:
+            articles.append(request.url)
+            continue
+        fetched.append(request.url)
+        if request.url not in pages:
+            continue
+        response = response_for(*pages[request.url], request=request)
+        queue.extend(request.callback(response, **request.cb_kwargs))
+    return fetched, articles
+
+
+def pages_by_url(*source_ids: str) -> dict[str, tuple[str, dict]]:
+    return {page["url"]: (sid, page) for sid in source_ids for page in manifest(sid)}
+
+
+# --- registry, spiders and fixture folders agree ---------------------------------------
+
+
+def test_one_spider_per_enabled_source_and_scrapy_lists_them() -> None:
+    assert sorted(SPIDERS) == ENABLED
+    loader = SpiderLoader.from_settings(Settings({"SPIDER_MODULES": ["spiders"]}))
+    assert sorted(loader.list()) == sorted([*ENABLED, "urls"])
+    for source_id in ENABLED:
+        cls = loader.load(source_id)
+        assert cls.__name__ == class_name(source_id)
+        assert cls.source is SOURCES[source_id] or cls.source == SOURCES[source_id]
+        assert inspect.isasyncgenfunction(cls.start)  # Scrapy 2.19 ignores start_requests()
+        assert cls.allowed_domains == list(SOURCES[source_id].allowed_domains)
+
+
+def test_fixture_folders_match_enabled_sources() -> None:
+    folders = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())
+    assert folders == ENABLED
+
+
+@pytest.mark.parametrize("source_id", ENABLED)
+def test_fixture_folder_is_complete_and_covers_each_discovery(source_id: str) -> None:
+    folder = FIXTURES / source_id
+    readme = (folder / "README.md").read_text(encoding="utf-8")
+    pages = manifest(source_id)
+    listed = {page["file"] for page in pages}
+    present = {p.name for p in folder.iterdir()} - {"README.md", "fixtures.json"}
+    assert listed == present
+    for page in pages:
+        assert f"`{page['file']}`" in readme
+        if page["composed"]:
+            assert "Composed" in readme
+        else:
+            assert page["origin"]["commit"] in readme and page["origin"]["repo"] in readme
+    source = SOURCES[source_id]
+    roles_urls = {(page["role"], page["url"]) for page in pages}
+    if source.feeds:
+        assert any(("feed", url) in roles_urls for url in source.feeds)
+    if source.sitemaps:
+        assert any(("sitemap", url) in roles_urls for url in source.sitemaps)
+    if source.listings:
+        assert any(("listing", listing.url) in roles_urls for listing in source.listings)
+
+
+def test_composed_html_says_so() -> None:
+    for source_id, page in fixture_pages("listing"):
+        if page["composed"]:
+            head = (FIXTURES / source_id / page["file"]).read_text(encoding="utf-8")[:300]
+            assert "Composed for yrd-news tests" in head, page["file"]
+
+
+# --- each spider type on its fixtures -------------------------------------------------
+
+
+def run_discovery(source_id: str, page: dict[str, Any]) -> tuple[RegistrySpider, list[Request]]:
+    spider = make_spider(SPIDERS[source_id])
+    source = SOURCES[source_id]
+    response = response_for(source_id, page)
+    if page["role"] == "feed":
+        return spider, list(spider.parse_feed(response))
+    if page["role"] == "sitemap":
+        return spider, list(spider.parse_sitemap(response))
+    listing = next(
+        (listing for listing in source.listings if listing.url == page["url"]), None
+    ) or next(listing for listing in source.listings if listing.next_page_pattern)
+    return spider, list(spider.parse_listing(response, listing=listing, page=1))
+
+
+@pytest.mark.parametrize(
+    ("source_id", "page"),
+    fixture_pages(*DISCOVERY_ROLES),
+    ids=[f"{sid}/{page['file']}" for sid, page in fixture_pages(*DISCOVERY_ROLES)],
+)
+def test_discovery_finds_the_articles_and_ignores_the_rest(source_id: str, page: dict) -> None:
+    spider, requests = run_discovery(source_id, page)
+    articles = [r.url for r in requests if r.callback == spider.parse_article]
+    assert articles == page.get("articles", [])
+    for url in articles:
+        assert SOURCES[source_id].allows(url)
+    if page["role"] == "listing":
+        following = [r.url for r in requests if r.callback == spider.parse_listing]
+        assert following == ([page["next"]] if page.get("next") else [])
+        body = (FIXTURES / source_id / page["file"]).read_bytes()
+        # The fixture holds distractors (navigation, other sites) that were ignored.
+        assert body.count(b"<a ") > len(articles) + len(following)
+    else:
+        children = [r.url for r in requests if r.callback != spider.parse_article]
+        assert children == page.get("children", [])
+        entries = (feed_links if page["role"] == "feed" else lambda b: sitemap_links(b)[1])(
+            (FIXTURES / source_id / page["file"]).read_bytes()
+        )
+        assert len(entries) > len(articles) + len(children)
+        assert stat(spider, "link_ignored") == len(entries) - len(articles) - len(children)
+
+
+def test_listing_pagination_is_followed_and_bounded() -> None:
+    pages = pages_by_url("chinadaily_snd")
+    for max_pages, expected in ((1, 1), (2, 2), (3, 3), (10, 3)):
+        spider = make_spider(SPIDERS["chinadaily_snd"], max_pages=str(max_pages))
+        fetched, articles = crawl(spider, pages)
+        assert len(fetched) == expected
+        assert fetched[0].endswith("/latest.html")
+        assert len(articles) == expected  # one article per fixture page
+
+
+def test_max_pages_from_setting_when_no_argument() -> None:
+    spider = make_spider(SPIDERS["chinadaily_snd"], settings={"YRD_MAX_PAGES": 2})
+    fetched, _ = crawl(spider, pages_by_url("chinadaily_snd"))
+    assert len(fetched) == 2
+    assert (
+        make_spider(
+            SPIDERS["chinadaily_snd"], settings={"YRD_MAX_PAGES": 2}, max_pages="4"
+        ).max_pages
+        == 4
+    )
+
+
+def test_listing_since_skips_old_links_and_stops_paging() -> None:
+    spider = make_spider(SPIDERS["chinadaily_snd"], since="2021-06-01")
+    fetched, articles = crawl(spider, pages_by_url("chinadaily_snd"))
+    assert articles == [
+        "http://regional.chinadaily.com.cn/SuzhouNewDistrict/2022-03/24/c_687498.htm"
+    ]
+    assert len(fetched) == 2  # page 2 is all older than `since`: page 3 is not read
+    assert stat(spider, "entry_before_since") == 1
+
+
+def test_since_from_setting_yrd_since() -> None:
+    spider = make_spider(SPIDERS["chinadaily_snd"], settings={"YRD_SINCE": "2021-06-01"})
+    assert spider.since == date(2021, 6, 1)
+    _, articles = crawl(spider, pages_by_url("chinadaily_snd"))
+    assert len(articles) == 1
+
+
+def test_chinese_listing_pagination_follows_next_page_only() -> None:
+    spider = make_spider(SPIDERS["suzhou_gov_zh"])
+    fetched, articles = crawl(spider, pages_by_url("suzhou_gov_zh"))
+    assert [url.rsplit("/", 1)[1] for url in fetched] == ["nav_list.shtml", "nav_list_2.shtml"]
+    assert len(articles) == 3
+
+
+def test_feed_since_respected() -> None:
+    spider = make_spider(SPIDERS["chinadaily_china"], since="2024-05-15")
+    _, articles = crawl(spider, pages_by_url("chinadaily_china"))
+    assert articles == ["https://www.chinadaily.com.cn/a/202405/20/WS664af0b2a31082fc043c814d.html"]
+    assert stat(spider, "entry_before_since") == 1
+    # The Chinese edition (off pattern) and a Global Times link (off domain).
+    assert stat(spider, "link_ignored") == 2
+
+
+def test_sitemap_since_respected() -> None:
+    spider = make_spider(SPIDERS["shine"], since="2021-01-01")
+    _, articles = crawl(spider, {k: v for k, v in pages_by_url("shine").items() if "sitemap" in k})
+    assert "https://www.shine.cn/news/metro/2109034538/" in articles
+    assert "https://www.shine.cn/news/metro/2011079293/" not in articles
+    assert stat(spider, "entry_before_since") == 1
+
+
+def test_sitemap_index_children_filtered_by_since_domain_and_bounded() -> None:
+    source_id = "globaltimes"
+    index = next(p for p in manifest(source_id) if p["file"] == "sitemap-index.xml")
+    spider = make_spider(SPIDERS[source_id], since="2020-01-01")
+    children = [r.url for r in spider.parse_sitemap(response_for(source_id, index))]
+    assert children == ["https://www.globaltimes.cn/sitemap.xml"]
+    spider = make_spider(SPIDERS[source_id], max_pages="1")
+    children = [r.url for r in spider.parse_sitemap(response_for(source_id, index))]
+    assert children == ["https://www.globaltimes.cn/sitemap.xml"]
+
+
+def test_gzipped_sitemap_is_read() -> None:
+    page = next(p for p in manifest("shine") if p["role"] == "sitemap")
+    body = gzip.compress((FIXTURES / "shine" / page["file"]).read_bytes())
+    spider = make_spider(SPIDERS["shine"])
+    response = Response(url=page["url"] + ".gz", body=body)
+    assert [r.url for r in spider.parse_sitemap(response)] == page["articles"]
+
+
+def test_empty_listing_warns_and_counts(caplog: pytest.LogCaptureFixture) -> None:
+    spider = make_spider(SPIDERS["chinadaily_snd"])
+    listing = SOURCES["chinadaily_snd"].listings[0]
+    response = HtmlResponse(
+        url=listing.url,
+        body=b"<html><body><div id='app'></div><a href='/about.html'>About</a></body></html>",
+    )
+    with caplog.at_level(logging.WARNING):
+        requests = list(spider.parse_listing(response, listing=listing, page=1))
+    assert requests == []
+    assert stat(spider, "listing_empty") == 1
+    assert "no article links" in caplog.text
+
+
+def test_empty_feed_and_sitemap_are_counted() -> None:
+    spider = make_spider(SPIDERS["chinadaily_china"])
+    assert (
+        list(
+            spider.parse_feed(
+                XmlResponse(
+                    url="https://www.chinadaily.com.cn/rss/x.xml", body=b"<html>gone</html>"
+                )
+            )
+        )
+        == []
+    )
+    assert stat(spider, "feed_empty") == 1
+    spider = make_spider(SPIDERS["globaltimes"])
+    assert (
+        list(
+            spider.parse_sitemap(
+                Response(url="https://www.globaltimes.cn/sitemap.xml", body=b"not xml")
+            )
+        )
+        == []
+    )
+    assert stat(spider, "sitemap_empty") == 1
+
+
+# --- parse_article --------------------------------------------------------------------
+
+
+def article_request(url: str) -> Request:
+    return Request(
+        url,
+        meta={
+            "yrd_warc": WarcRef("crawl.warc.gz", "<urn:uuid:1234>", 42),
+            "yrd_fetched_at": "2026-11-21T09:00:00+00:00",
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    ("source_id", "page"),
+    fixture_pages("article"),
+    ids=[f"{sid}/{page['file']}" for sid, page in fixture_pages("article")],
+)
+def test_article_fixtures(source_id: str, page: dict) -> None:
+    spider = make_spider(SPIDERS[source_id])
+    response = response_for(source_id, page, request=article_request(page["url"]))
+    items = list(spider.parse_article(response))
+    expect = page["expect"]
+    if not expect["kept"]:
+        assert items == []
+        assert stat(spider, f"article_dropped/{expect['dropped']}") == 1
+        return
+    (article,) = items
+    assert isinstance(article, Article)
+    assert article.source_id == source_id
+    assert article.fetched_at == "2026-11-21T09:00:00+00:00"
+    assert article.http_status == 200
+    assert article.warc == WarcRef("crawl.warc.gz", "<urn:uuid:1234>", 42)
+    for field in ("title", "published_at", "lang"):
+        assert getattr(article, field) == expect[field]
+
+
+def test_article_older_than_since_is_dropped() -> None:
+    page = next(p for p in manifest("zhejiang_fgw_zh") if p["role"] == "article")
+    spider = make_spider(SPIDERS["zhejiang_fgw_zh"], since="2020-01-01")
+    assert list(spider.parse_article(response_for("zhejiang_fgw_zh", page))) == []
+    assert stat(spider, "article_dropped/before_since") == 1
+
+
+def test_fetched_at_defaults_to_now_utc() -> None:
+    page = next(p for p in manifest("zhejiang_fgw_zh") if p["role"] == "article")
+    spider = make_spider(SPIDERS["zhejiang_fgw_zh"])
+    (article,) = spider.parse_article(response_for("zhejiang_fgw_zh", page))
+    assert article.fetched_at.endswith("+00:00")
+    assert article.warc is None
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "reason"),
+    [
+        (b"", {}, "empty_body"),
+        (b"%PDF-1.4 binary", {}, "binary_content"),
+        (b"<html></html>", {"Content-Type": "image/png"}, "not_html"),
+    ],
+)
+def test_not_an_article_is_counted_by_reason(
+    body: bytes, headers: dict, reason: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    spider = make_spider(SPIDERS["shine"])
+    url = "https://www.shine.cn/news/metro/2109034538/"
+    with caplog.at_level(logging.WARNING):
+        items = list(spider.parse_article(HtmlResponse(url=url, body=body, headers=headers)))
+    assert items == []
+    assert stat(spider, f"article_rejected/{reason}") == 1
+    assert url in caplog.text
+
+
+def test_keyword_filter() -> None:
+    article = Article(url="u", canonical_url="u", title="Plant opens", body="In KUNSHAN today.")
+    assert matches_keywords(article, ("Kunshan",))
+    assert matches_keywords(article, ())
+    assert not matches_keywords(article, ("Ningbo", "苏州"))
+    assert matches_keywords(
+        Article(url="u", canonical_url="u", title=None, body="苏州工业园区"), ("苏州",)
+    )
+
+
+def test_reason_slug() -> None:
+    assert reason_slug("no body text found") == "no_body_text_found"
+    assert reason_slug("  ") == "unknown"
+
+
+# --- the URL-list spider ----------------------------------------------------------------
+
+
+def test_read_urls() -> None:
+    text = "# demo\nhttps://a.example/1.html\n\n  https://b.example/2.html , http://c.example/3\nnot a url\nhttps://a.example/1.html\n"
+    assert read_urls(text) == [
+        "https://a.example/1.html",
+        "https://b.example/2.html",
+        "http://c.example/3",
+    ]
+
+
+def test_url_list_spider_assigns_registry_source_or_other(tmp_path: Path) -> None:
+    page = next(p for p in manifest("zhejiang_fgw_zh") if p["role"] == "article")
+    listed = tmp_path / "urls.txt"
+    listed.write_text(f"{page['url']}\nhttps://www.example.com/news/1.html\n", encoding="utf-8")
+    spider = make_spider(
+        UrlListSpider, urls_file=str(listed), urls="https://www.example.com/news/2.html"
+    )
+    assert [r.url for r in start_requests(spider)] == [
+        "https://www.example.com/news/2.html",
+        page["url"],
+        "https://www.example.com/news/1.html",
+    ]
+    body = (FIXTURES / "zhejiang_fgw_zh" / page["file"]).read_bytes()
+    for url, source_id in (
+        (page["url"], "zhejiang_fgw_zh"),
+        ("https://www.example.com/news/1.html", "other"),
+    ):
+        response = HtmlResponse(url=url, body=body, request=Request(url))
+        (article,) = spider.parse_article(response)
+        assert article.source_id == source_id
+
+
+def test_url_list_spider_applies_the_matched_sources_keyword_filter() -> None:
+    page = next(p for p in manifest("chinadaily_china") if p["role"] == "article")
+    spider = make_spider(UrlListSpider, urls=page["url"])
+    assert list(spider.parse_article(response_for("chinadaily_china", page))) == []
+    assert stat(spider, "article_dropped/keyword") == 1
+
+
+def test_url_list_spider_needs_urls(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="urls"):
+        make_spider(UrlListSpider)
+    with pytest.raises(ValueError, match="cannot read"):
+        make_spider(UrlListSpider, urls_file=str(tmp_path / "missing.txt"))
+
+
+# --- pure discovery functions ----------------------------------------------------------
+
+# Composed here to cover the feed formats no registry source uses (Atom, RSS 1.0).
+ATOM = b"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>
+<entry><title>A</title><link rel="alternate" href="https://x.example/a.html"/>
+<link rel="enclosure" href="https://x.example/a.jpg"/><published>2024-05-20T10:00:00+08:00</published></entry>
+<entry><title>B</title><link href="/b.html"/><updated>2020-01-01T00:00:00Z</updated></entry>
+</feed>"""
+RDF = b"""<?xml version="1.0"?>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/"
+ xmlns:dc="http://purl.org/dc/elements/1.1/">
+<item rdf:about="https://x.example/c.html"><title>C</title><link>https://x.example/c.html</link>
+<dc:date>2023-11-20</dc:date></item></rdf:RDF>"""
+
+
+def test_feed_links_atom_and_rdf() -> None:
+    atom = feed_links(ATOM, "https://x.example/feed")
+    assert [(link.url, link.title) for link in atom] == [
+        ("https://x.example/a.html", "A"),
+        ("https://x.example/b.html", "B"),
+    ]
+    assert atom[0].published == "2024-05-20T10:00:00+08:00"
+    (rdf,) = feed_links(RDF)
+    assert (rdf.url, rdf.published) == ("https://x.example/c.html", "2023-11-20")
+
+
+def test_feed_link_from_permalink_guid_only() -> None:
+    body = b"<rss><channel><item><guid>https://x.example/g.html</guid></item><item><guid isPermaLink='false'>id-1</guid></item></channel></rss>"
+    assert [link.url for link in feed_links(body)] == ["https://x.example/g.html"]
+
+
+def test_listing_links_and_next_page() -> None:
+    hrefs = [
+        "/a/1.html",
+        "/a/1.html#top",
+        "mailto:x@y",
+        "javascript:go()",
+        "https://other.example/a/2.html",
+        "list_2.html",
+        "list_3.html",
+        "list_10.html",
+        "#",
+        "",
+    ]
+    articles, pages = listing_links(
+        hrefs, "https://x.example/list.html", r"/a/\d+\.html$", r"list_\d+\.html$", ["x.example"]
+    )
+    assert articles == ["https://x.example/a/1.html"]
+    assert pages == [f"https://x.example/list_{n}.html" for n in (2, 3, 10)]
+    assert next_page("https://x.example/list.html", pages, r"list_\d+\.html$").endswith(
+        "list_2.html"
+    )
+    assert next_page("https://x.example/list_3.html", pages, r"list_\d+\.html$").endswith(
+        "list_10.html"
+    )
+    assert next_page("https://x.example/list_10.html", pages, r"list_\d+\.html$") is None
+    assert absolute_links(["../b.html", "c.html"], "https://x.example/a/") == [
+        "https://x.example/b.html",
+        "https://x.example/a/c.html",
+    ]
+
+
+def test_since_and_max_pages_arguments() -> None:
+    assert parse_since("2024-05-01") == date(2024, 5, 1)
+    assert parse_since("2024-05-01T08:00:00+08:00") == date(2024, 5, 1)
+    assert parse_since(None) is None and parse_since("") is None
+    with pytest.raises(ValueError, match="since: 'last week'"):
+        parse_since("last week")
+    assert parse_max_pages(None, 5) == 5 and parse_max_pages("3", 5) == 3
+    for bad in ("0", "-1", "many"):
+        with pytest.raises(ValueError, match="max_pages"):
+            parse_max_pages(bad, 5)
+    with pytest.raises(ValueError, match="since"):
+        make_spider(SPIDERS["shine"], since="yesterday")
+
+
+def test_is_older() -> None:
+    since = date(2024, 5, 15)
+    assert is_older("Mon, 13 May 2024 10:00:00 +0800", since)
+    assert not is_older("2024-05-15", since)  # the same day is kept
+    assert not is_older("2024-05-20T00:00:00+08:00", since)
+    assert not is_older(None, since) and not is_older("soon", since)
+    assert not is_older("2001-01-01", None)
+
+
+@settings(max_examples=200, deadline=1000)
+@given(st.binary(max_size=2000))
+def test_feed_and_sitemap_parsers_never_raise(body: bytes) -> None:
+    assert isinstance(feed_links(body), list)
+    kind, links = sitemap_links(body)
+    assert kind in ("", "urlset", "sitemapindex") and isinstance(links, list)
+
+
+@settings(max_examples=200, deadline=1000)
+@given(st.lists(st.text(max_size=60), max_size=20), st.text(max_size=40))
+def test_listing_links_never_raise(hrefs: Iterable[str], base: str) -> None:
+    articles, pages = listing_links(
+        hrefs, "https://x.example/" + base, r"\d", r"list", ["x.example"]
+    )
+    assert all(url.startswith("http") for url in [*articles, *pages])
