@@ -19,6 +19,7 @@ from functools import lru_cache
 __all__ = ["parse_date", "find_date_in_text", "find_dateline", "date_from_url"]
 
 _MAX_INPUT = 300
+_UNDER_HEADLINE = 160  # characters after the headline's start that count as "under" it
 _YEARS = range(1980, 2101)
 
 _MONTHS = {
@@ -216,13 +217,25 @@ def find_dateline(text: str | None) -> str | None:
     return " ".join(match.group("line").split()) if match else None
 
 
+def _printed_in(text: str, default_tz: str) -> str | None:
+    """The first full date (with year) in ``text``, with the time printed next to it."""
+    found_day = _find_day(text)
+    if found_day is None:
+        return None
+    _, (start, end) = found_day
+    return parse_date(text[max(0, start - 25) : end + 30], default_tz=default_tz)
+
+
 def find_date_in_text(
     text: str | None, *, default_tz: str = "+08:00", strict: bool = False
 ) -> str | None:
     """The page's own date as printed in its visible text, or None.
 
-    Looks for, in order: a labelled date ("发布时间：…", "Updated : …"), a wire dateline,
-    then (unless ``strict``) the first full date, with year, near the top of the text.
+    For text that starts at the headline, looks in order for: a labelled date ("发布时间：…",
+    "Updated : …"), a date printed right under the headline, a wire dateline, then (unless
+    ``strict``) the first full date, with year, further down the top of the text. A dateline
+    comes after the date under the headline because syndicated copies keep the wire's day
+    while printing their own.
     """
     if not text:
         return None
@@ -231,17 +244,13 @@ def find_date_in_text(
         found = parse_date(match.group("rest"), default_tz=default_tz)
         if found:
             return found
+    under_headline = _printed_in(head[:_UNDER_HEADLINE], default_tz)
+    if under_headline:
+        return under_headline
     dateline = find_dateline(head)
     if dateline and (found := parse_date(dateline, default_tz=default_tz)):
         return found
-    if strict:
-        return None
-    top = head[:600]
-    found_day = _find_day(top)
-    if found_day is None:
-        return None
-    _, (start, end) = found_day
-    return parse_date(top[max(0, start - 25) : end + 30], default_tz=default_tz)
+    return None if strict else _printed_in(head[:600], default_tz)
 
 
 def date_from_url(url: str | None) -> str | None:

@@ -92,13 +92,13 @@ def normalize_url(url: str) -> str:
 
 
 # Trailing title segments that name the site or a channel, not the story.
+_DOMAIN = re.compile(r"\.(?:com|cn|net|org|gov)\b", re.I)
 _SITE_WORDS = re.compile(
-    r"网$|网站|频道|首页|门户|新闻中心|日报$|晚报$|\.(?:com|cn|net|org|gov)\b|Daily|Xinhua|Times|Post|News$",
+    rf"网$|网站|频道|首页|门户|新闻中心|日报$|晚报$|{_DOMAIN.pattern}|Daily|Xinhua|Times|Post|News$",
     re.I,
 )
 _TITLE_SPLIT = re.compile(r"(\s+[-|–—]\s+|\s*_\s*|--|-|\s*\|\s*)")
 _STARTS_WITH_SEPARATOR = re.compile(r"\s*(?:[-_|–—]|::)")
-_DOMAIN = re.compile(r"\.(?:com|cn|net|org|gov)\b", re.I)
 
 
 def clean_title(
@@ -138,7 +138,9 @@ def clean_title(
     return cleaned or title
 
 
-_AUTHOR_LABEL = re.compile(r"^(?:作者|记者|本报记者|选稿|编辑|责任编辑|文|by)\s*[:：/]?\s*", re.I)
+_COPYRIGHT = re.compile(r"\s*(?:版权所有|all rights reserved\.?)\s*$", re.I)
+_AUTHOR_LABEL = re.compile(r"^(?:作者|记者|本报记者|文|by)\s*[:：/]?\s*", re.I)
+_EDITOR_LABEL = re.compile(r"^(?:选稿|编辑|责任编辑|责编)\s*[:：]")  # editors, not authors
 _AUTHOR_TAIL = re.compile(r"\s*(?:关注|\+\s*关注|follow)$", re.I)
 _NOT_AUTHORS = {"字号", "分享", "关注", "admin", "editor", "来源"}
 
@@ -146,7 +148,7 @@ _NOT_AUTHORS = {"字号", "分享", "关注", "admin", "editor", "来源"}
 def _clean_author(text: str | None) -> str | None:
     """A byline without its label and widget words; None for ids, URLs and UI labels."""
     text = _squash(text)
-    if not text:
+    if not text or _EDITOR_LABEL.match(text):
         return None
     text = _AUTHOR_TAIL.sub("", _AUTHOR_LABEL.sub("", text)).strip()
     if not text or text.casefold() in _NOT_AUTHORS or len(text) > 80:
@@ -185,7 +187,7 @@ _WIDGET_LINE = re.compile(
     re.I,
 )
 
-_BLOCK_TAGS = {"p", "li", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "tr", "dd", "figcaption"}
+_BLOCK_TAGS = {"p", "li", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "tr", "dd", "figcaption"}  # fmt: skip
 
 
 def _block_texts(element: lxml.html.HtmlElement) -> Iterator[str]:
@@ -259,7 +261,6 @@ class ArticlePage:
             raise ValueError(f"unknown selector keys: {sorted(unknown)}")
         content_type = _header(headers, "content-type")
         _check_bytes(body, content_type)
-        self.raw = body
         self.url = url
         self.selectors = dict(selectors or {})
         self.date_format = date_format
@@ -325,6 +326,8 @@ class ArticlePage:
                 with_metadata=True,
                 include_comments=False,
                 include_tables=True,
+                # no guessing from free text: htmldate turns a bare "2019" into 2019-01-01
+                date_extraction_params={"extensive_search": False, "original_date": True},
             )
         except Exception:  # trafilatura can fail on odd trees; the page may still have a body
             return None
@@ -349,7 +352,9 @@ class ArticlePage:
         return None
 
     def _h1(self) -> list[str]:
-        return [text for text in (_squash(h.text_content()) for h in self.visible.iter("h1")) if text]
+        return [
+            text for text in (_squash(h.text_content()) for h in self.visible.iter("h1")) if text
+        ]
 
     # --- fields ----------------------------------------------------------------------------
 
@@ -374,12 +379,13 @@ class ArticlePage:
         return normalize_url(self.url)
 
     def site_name(self) -> str | None:
-        publisher = self.jsonld.get("publisher")
-        return (
+        name = (
             self._meta("og:site_name", "application-name", "sitename")
-            or _ld_text(publisher)
+            or _ld_text(self.jsonld.get("publisher"))
             or (_squash(self.extracted.sitename) if self.extracted else None)
         )
+        # trafilatura sometimes takes it from the copyright line ("人民网版权所有")
+        return _squash(_COPYRIGHT.sub("", name)) if name else None
 
     def title(self) -> str | None:
         chosen = self._selected_text("title")
@@ -440,9 +446,12 @@ class ArticlePage:
             found = parse_date(selected, default_tz=tz, date_format=self.date_format)
             if found:
                 return found
-        near_title = self._text_from_title or ""
-        printed = find_date_in_text(near_title, default_tz=tz)
-        labelled = find_date_in_text(near_title, default_tz=tz, strict=True)
+        near_title = self._text_from_title
+        if near_title is None:  # no headline to anchor on: only labelled or top-of-page dates
+            printed = labelled = find_date_in_text(self.visible_text, default_tz=tz, strict=True)
+        else:
+            printed = find_date_in_text(near_title, default_tz=tz)
+            labelled = find_date_in_text(near_title, default_tz=tz, strict=True)
 
         def with_time(day: str) -> str:
             """A date-only value gains the time printed on the page for the same day."""
@@ -518,9 +527,8 @@ class ArticlePage:
         return self._meta("article:section") or _ld_text(self.jsonld.get("articleSection"))
 
     def description(self) -> str | None:
-        return (
-            self._meta("og:description", "description", "twitter:description")
-            or _ld_text(self.jsonld.get("description"))
+        return self._meta("og:description", "description", "twitter:description") or _ld_text(
+            self.jsonld.get("description")
         )
 
     def to_article(self) -> Article:

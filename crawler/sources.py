@@ -9,8 +9,8 @@ nothing.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -48,6 +48,10 @@ class RegistryError(ValueError):
     """A registry entry that cannot be used; the message names the entry and the field."""
 
 
+# Builds the error for one entry from (field, problem).
+Fail = Callable[[str, str], RegistryError]
+
+
 @dataclass(frozen=True)
 class Listing:
     """A listing page: links matching `article_pattern` are articles, `next_page_pattern` pages on."""
@@ -73,7 +77,8 @@ class Source:
     sitemaps: tuple[str, ...] = ()
     listings: tuple[Listing, ...] = ()
     article_pattern: str | None = None
-    selectors: Mapping[str, str] | None = None
+    # Left out of hashing (a dict is unhashable) so sources can go in sets and dict keys.
+    selectors: Mapping[str, str] | None = field(default=None, hash=False)
     date_format: str | None = None
     keywords: tuple[str, ...] = ()
     enabled: bool = True
@@ -130,12 +135,12 @@ def parse_entry(entry: Any, index: int, label: str = "sources.yml") -> Source:
         raise RegistryError(f"{label}: entry #{index}: expected a mapping of fields")
     name = entry.get("id") if isinstance(entry.get("id"), str) else f"#{index}"
 
-    def fail(field: str, problem: str) -> RegistryError:
-        return RegistryError(f"{label}: entry '{name}': field '{field}': {problem}")
+    def fail(field_name: str, problem: str) -> RegistryError:
+        return RegistryError(f"{label}: entry '{name}': field '{field_name}': {problem}")
 
-    for field in _REQUIRED:
-        if entry.get(field) in (None, "", []):
-            raise fail(field, "missing")
+    for required in _REQUIRED:
+        if entry.get(required) in (None, "", []):
+            raise fail(required, "missing")
     unknown = sorted(set(entry) - _FIELDS)
     if unknown:
         raise fail(unknown[0], "unknown field")
@@ -143,8 +148,8 @@ def parse_entry(entry: Any, index: int, label: str = "sources.yml") -> Source:
         raise fail("id", "must be snake_case (a-z, 0-9, _), starting with a letter")
     if entry["id"] in RESERVED_IDS:
         raise fail("id", f"'{entry['id']}' is reserved")
-    for field in ("name", "region", "verified"):
-        _text(entry, field, fail)
+    for text_field in ("name", "region", "verified"):
+        _text(entry, text_field, fail)
     if entry["kind"] not in KINDS:
         raise fail("kind", f"unknown kind {entry['kind']!r} (expected one of {', '.join(KINDS)})")
     if entry["language"] not in LANGUAGES:
@@ -200,50 +205,50 @@ def parse_entry(entry: Any, index: int, label: str = "sources.yml") -> Source:
     )
 
 
-def _text(entry: dict, field: str, fail: Any) -> str:
-    value = entry[field]
+def _text(entry: dict, key: str, fail: Fail) -> str:
+    value = entry[key]
     if not isinstance(value, str) or not value.strip():
-        raise fail(field, "must be non-empty text")
+        raise fail(key, "must be non-empty text")
     return value
 
 
-def _list(entry: dict, field: str, fail: Any) -> list:
-    value = entry.get(field) or []
+def _list(entry: dict, key: str, fail: Fail) -> list:
+    value = entry.get(key) or []
     if not isinstance(value, list):
-        raise fail(field, "must be a list")
+        raise fail(key, "must be a list")
     return value
 
 
-def _strings(entry: dict, field: str, fail: Any) -> tuple[str, ...]:
-    values = _list(entry, field, fail)
+def _strings(entry: dict, key: str, fail: Fail) -> tuple[str, ...]:
+    values = _list(entry, key, fail)
     if not all(isinstance(v, str) and v.strip() for v in values):
-        raise fail(field, "must be a list of non-empty strings")
+        raise fail(key, "must be a list of non-empty strings")
     return tuple(v.strip() for v in values)
 
 
-def _url(value: Any, field: str, domains: tuple[str, ...], fail: Any) -> str | None:
+def _url(value: Any, key: str, domains: tuple[str, ...], fail: Fail) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or urlsplit(value).scheme not in ("http", "https"):
-        raise fail(field, f"{value!r} is not an http(s) URL")
+        raise fail(key, f"{value!r} is not an http(s) URL")
     if not host_in(value, domains):
-        raise fail(field, f"{value!r} is outside allowed_domains")
+        raise fail(key, f"{value!r} is outside allowed_domains")
     return value
 
 
-def _regex(value: Any, field: str, fail: Any) -> str | None:
+def _regex(value: Any, key: str, fail: Fail) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or not value:
-        raise fail(field, "must be a regular expression")
+        raise fail(key, "must be a regular expression")
     try:
         re.compile(value)
     except re.error as exc:
-        raise fail(field, f"bad regular expression: {exc}") from None
+        raise fail(key, f"bad regular expression: {exc}") from None
     return value
 
 
-def _listing(item: Any, domains: tuple[str, ...], fail: Any) -> Listing:
+def _listing(item: Any, domains: tuple[str, ...], fail: Fail) -> Listing:
     if not isinstance(item, dict):
         raise fail("listings", "each listing must be a mapping with url and article_pattern")
     extra = sorted(set(item) - set(_LISTING_FIELDS))

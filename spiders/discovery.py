@@ -8,6 +8,8 @@ an engine. Nothing here raises on odd input: broken XML or HTML yields no links.
 from __future__ import annotations
 
 import re
+import struct
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -130,8 +132,8 @@ def sitemap_links(body: bytes, max_size: int = 0) -> tuple[str, list[Link]]:
     if body[:2] == b"\x1f\x8b":
         try:
             body = gunzip(body, max_size=max_size)
-        except (OSError, EOFError, ValueError):
-            return "", []
+        except (OSError, EOFError, ValueError, struct.error, zlib.error):
+            return "", []  # corrupt, truncated or over the size limit
     root = _xml_root(body)
     if root is None or _local(root.tag) not in ("sitemapindex", "urlset"):
         return "", []

@@ -16,7 +16,8 @@ def read_urls(text: str) -> list[str]:
     """http(s) URLs from text: one per line or comma-separated; blanks and # comments skipped."""
     urls: list[str] = []
     for line in text.splitlines():
-        line = line.split("#", 1)[0] if line.lstrip().startswith("#") else line
+        if line.lstrip().startswith("#"):
+            continue
         for part in line.split(","):
             part = part.strip()
             if part.startswith(("http://", "https://")) and part not in urls:

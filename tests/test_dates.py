@@ -66,7 +66,17 @@ def test_date_format_from_the_registry_comes_first() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", "   ", "garbage", "2022-13-45", "2020-02-30", "99999999999999", "32/13/2020", "年月日", None],
+    [
+        "",
+        "   ",
+        "garbage",
+        "2022-13-45",
+        "2020-02-30",
+        "99999999999999",
+        "32/13/2020",
+        "年月日",
+        None,
+    ],
 )
 def test_malformed_dates_are_none(text: str | None) -> None:
     assert parse_date(text) is None
@@ -132,7 +142,10 @@ def test_article_corpus_dates(published: str, day: str) -> None:
         ("发布时间：2022年1月7日 来源：苏州日报", "2022-01-07"),
         ("首页 > 新闻\n时间：2024-05-13 09:14 来源：新华网\n正文", "2024-05-13T09:14:00+08:00"),
         ("(chinadaily.com.cn) | Updated : 2022-03-24\n\nSuzhou New District", "2022-03-24"),
-        ("Hu Min\n  16:50 UTC+8, 2020-11-07       0\nNeighboring Zhejiang", "2020-11-07T16:50:00+08:00"),
+        (
+            "Hu Min\n  16:50 UTC+8, 2020-11-07       0\nNeighboring Zhejiang",
+            "2020-11-07T16:50:00+08:00",
+        ),
         ("Headline\n\nSUZHOU, China, July 4, 2019 /PRNewswire/ -- On July 2, ...", "2019-07-04"),
         ("On July 2 the delegation went to Tokyo.", None),
         ("On the 24th June, the conference was held.", None),
@@ -145,16 +158,36 @@ def test_find_date_in_text(text: str, expected: str | None) -> None:
 def test_labelled_date_beats_an_earlier_unlabelled_one() -> None:
     text = "Photo taken on May 3, 2024.\n发布时间：2024-05-13 10:00"
     assert find_date_in_text(text) == "2024-05-13T10:00:00+08:00"
-    assert find_date_in_text("Photo taken on May 3, 2024.", strict=True) is None
+    further_down = "Headline\n" + "Body text. " * 20 + "Photo taken on May 3, 2024."
+    assert find_date_in_text(further_down) == "2024-05-03"
+    assert find_date_in_text(further_down, strict=True) is None
+
+
+def test_date_under_the_headline_beats_the_wire_dateline() -> None:
+    # finanzen.at's copy: its own date under the headline, the wire's day in the dateline
+    text = (
+        "Xinhua Silk Road: First Zhangjiagang Development Conference\n30.08.2022 03:04:00\n"
+        "ZHANGJIAGANG, China, Aug. 29, 2022 /PRNewswire/ -- The first ..."
+    )
+    assert find_date_in_text(text, strict=True) == "2022-08-30T03:04:00+08:00"
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("SUZHOU, China, July 4, 2019 /PRNewswire/ -- On July 2", "SUZHOU, China, July 4, 2019 /PRNewswire/"),
+        (
+            "SUZHOU, China, July 4, 2019 /PRNewswire/ -- On July 2",
+            "SUZHOU, China, July 4, 2019 /PRNewswire/",
+        ),
         ("NANJING, April 23 (Xinhua) -- Jiangsu Province", "NANJING, April 23 (Xinhua)"),
-        ("SUZHOU, China, April 28, 2025 (GLOBE NEWSWIRE) -- On", "SUZHOU, China, April 28, 2025 (GLOBE NEWSWIRE)"),
-        ("the meeting SUZHOU, China, Jan. 7, 2022 /PRNewswire/ — x", "SUZHOU, China, Jan. 7, 2022 /PRNewswire/"),
+        (
+            "SUZHOU, China, April 28, 2025 (GLOBE NEWSWIRE) -- On",
+            "SUZHOU, China, April 28, 2025 (GLOBE NEWSWIRE)",
+        ),
+        (
+            "the meeting SUZHOU, China, Jan. 7, 2022 /PRNewswire/ — x",
+            "SUZHOU, China, Jan. 7, 2022 /PRNewswire/",
+        ),
         ("Suzhou is a city in Jiangsu.", None),
     ],
 )
@@ -165,7 +198,10 @@ def test_find_dateline(text: str, expected: str | None) -> None:
 @pytest.mark.parametrize(
     ("url", "expected"),
     [
-        ("http://regional.chinadaily.com.cn/SuzhouNewDistrict/2021-05/12/c_622037.htm", "2021-05-12"),
+        (
+            "http://regional.chinadaily.com.cn/SuzhouNewDistrict/2021-05/12/c_622037.htm",
+            "2021-05-12",
+        ),
         ("https://www.chinadaily.com.cn/a/202405/13/WS664167f4a31082fc043c6af7.html", "2024-05-13"),
         ("http://www.he.news.cn/20240515/d59c39d4160a4fe4b3084c3e4abfb450/c.html", "2024-05-15"),
         ("http://politics.people.com.cn/n1/2024/0424/c1001-40223222.html", "2024-04-24"),

@@ -181,3 +181,26 @@ def test_every_canned_query_answers_json(datasette: str, name: str) -> None:
     needed = {p: v for p, v in PARAMS.items() if f":{p}" in CANNED[name]["sql"]}
     data = json.loads(get(datasette, f"/yrdnews/{name}.json", _shape="objects", **needed))
     assert data["rows"], f"{name} returned no rows"
+
+
+def test_a_crawl_killed_midway_leaves_a_consistent_resumable_database(demo: Path, tmp_path: Path) -> None:
+    db = tmp_path / "killed.db"
+    args = ["crawl", "--replay", str(demo / "snapshot.warc.gz"), "--db", str(db), "--urls", str(demo / "urls.txt")]
+    process = subprocess.Popen([sys.executable, "-m", "crawler", *args], cwd=ROOT, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        if db.exists() and rows(db, "select count(*) from articles")[0][0] >= 3:
+            break
+        time.sleep(0.05)
+    process.kill()  # SIGKILL: no chance to clean up
+    process.wait()
+    assert rows(db, "pragma integrity_check") == [("ok",)]
+    partial = rows(db, "select count(*) from articles")[0][0]
+    # every stored article is whole: its search entry was written in the same transaction
+    assert rows(db, "select count(*) from articles_fts")[0][0] == partial
+    yrdnews(*args)
+    statuses = [s for (s,) in rows(db, "select status from crawl_runs order by id")]
+    assert statuses[-1] == "finished"
+    assert set(statuses[:-1]) <= {"interrupted"}
+    expected = rows(demo / "yrdnews.db", "select count(*) from articles where crawl_run_id = 2")[0][0]
+    assert rows(db, "select count(*) from articles")[0][0] == expected

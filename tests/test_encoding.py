@@ -59,11 +59,20 @@ SAMPLE = "<p>苏州工业园区签约85个项目，总投资超500亿元</p>"
         (SAMPLE.encode("gbk"), "text/html; charset=GBK", "gb18030"),
         (SAMPLE.encode("gbk"), "text/html; charset=utf-8", "gb18030"),  # wrong header: recover
         (b'<meta charset="gb2312">' + SAMPLE.encode("gb18030"), None, "gb18030"),
-        (b'<meta http-equiv="Content-Type" content="text/html; charset=GBK">' + SAMPLE.encode("gbk"), None, "gb18030"),
+        (
+            b'<meta http-equiv="Content-Type" content="text/html; charset=GBK">'
+            + SAMPLE.encode("gbk"),
+            None,
+            "gb18030",
+        ),
         (b'<meta charset="gb2312">' + SAMPLE.encode("utf-8"), None, "utf-8"),
         (b'<meta charset="iso-8859-1">' + SAMPLE.encode("utf-8"), None, "utf-8"),
         (SAMPLE.encode("utf-8"), None, "utf-8"),
-        (("<p>" + "苏州工业园区的制造业投资继续增长。" * 20 + "</p>").encode("gb18030"), None, "gb18030"),
+        (
+            ("<p>" + "苏州工业园区的制造业投资继续增长。" * 20 + "</p>").encode("gb18030"),
+            None,
+            "gb18030",
+        ),
         (b"<p>plain ascii</p>", None, "utf-8"),
         ("<p>Café société</p>".encode("cp1252"), "text/html; charset=windows-1252", "cp1252"),
     ],
@@ -85,7 +94,7 @@ def test_script_charset_attributes_are_not_declarations() -> None:
     ("header", "codec"),
     [
         ("text/html; charset=UTF-8", "utf-8"),
-        (b"text/html;charset=\"gb2312\"", "gb2312"),
+        (b'text/html;charset="gb2312"', "gb2312"),
         ("text/html", None),
         ("text/html; charset=no-such-codec", None),
         (None, None),
@@ -96,7 +105,12 @@ def test_charset_from_content_type(header: str | bytes | None, codec: str | None
 
 
 @settings(max_examples=200, deadline=1000)
-@given(st.binary(max_size=2000), st.sampled_from([None, "text/html; charset=gbk", "text/html; charset=utf-8", "text/html; charset=bogus"]))
+@given(
+    st.binary(max_size=2000),
+    st.sampled_from(
+        [None, "text/html; charset=gbk", "text/html; charset=utf-8", "text/html; charset=bogus"]
+    ),
+)
 def test_decode_never_raises(body: bytes, content_type: str | None) -> None:
     text, codec = decode_html(body, content_type)
     assert isinstance(text, str) and codecs.lookup(codec)

@@ -202,16 +202,19 @@ def test_readability_metadata(file: str, expected_name: str) -> None:
 def test_newspaper4k_and_fundus_metadata() -> None:
     chinadaily = next(r for r in SOURCES if r["file"].startswith("chinadaily-cn/"))
     meta = json.loads(
-        (PAGES / "chinadaily-cn/expected/china-chinadaily-WS65571297-zh.newspaper4k-metadata.json")
-        .read_text("utf-8")
+        (
+            PAGES
+            / "chinadaily-cn/expected/china-chinadaily-WS65571297-zh.newspaper4k-metadata.json"
+        ).read_text("utf-8")
     )
     article = extract(chinadaily)
     assert article.title == meta["title"]
     assert article.lang == meta["language"]
     people = next(r for r in SOURCES if r["file"].endswith("c1001-40223222-zh.html"))
     fundus = json.loads(
-        (PAGES / "people.com.cn/expected/people-politics-c1001-40223222-zh.fundus.json")
-        .read_text("utf-8")
+        (PAGES / "people.com.cn/expected/people-politics-c1001-40223222-zh.fundus.json").read_text(
+            "utf-8"
+        )
     )["V1"]
     article = extract(people)
     assert fundus["title"].startswith(article.title)
@@ -291,7 +294,10 @@ def test_metadata_fields_from_structured_data() -> None:
 def test_home_page_canonical_is_ignored() -> None:
     # china.com.cn's og:url points at the site's home page
     record = next(r for r in SOURCES if r["file"].startswith("china.com.cn/"))
-    assert extract(record).canonical_url == "http://news.china.com.cn/2024-05/13/content_117184963.shtml"
+    assert (
+        extract(record).canonical_url
+        == "http://news.china.com.cn/2024-05/13/content_117184963.shtml"
+    )
 
 
 def test_dateline_of_a_wire_story() -> None:
@@ -380,6 +386,22 @@ def test_composed_page_is_plain_and_says_so() -> None:
     assert "datePublished" not in text and "og:" not in text
 
 
+@pytest.mark.parametrize(
+    ("printed", "expected"),
+    [
+        ("10/09/2020", "2020-10-09"),  # nio.com: htmldate would read 10 September
+        ("30.08.2022 03:04:00", "2022-08-30T03:04:00+08:00"),
+        ("30 Aug 2022, 07:34 GMT+10", "2022-08-30T07:34:00+10:00"),
+        ("发布时间：2022年1月7日", "2022-01-07"),  # htmldate would read January 1st
+    ],
+)
+def test_printed_date_on_a_composed_page(printed: str, expected: str) -> None:
+    text = "On October 9, the office opened.\n\nSUZHOU, China, Aug. 29, 2022 /PRNewswire/ -- Text."
+    for title in ("A headline for the page", None):
+        page = compose_article_html(title=title, text=text, published=printed)
+        assert extract_article(page, "https://a.example/news/1").published_at == expected
+
+
 # --- input handling --------------------------------------------------------------------------
 
 
@@ -434,11 +456,31 @@ def test_selectors_are_used_first() -> None:
 @pytest.mark.parametrize(
     ("raw", "hints", "clean"),
     [
-        ("2024年4月全国CPI同比上涨0.3% 食品价格下降2.7%_数据_宏观频道首页_财经网 - CAIJING.COM.CN", [], "2024年4月全国CPI同比上涨0.3% 食品价格下降2.7%"),
-        ("Youngsters becoming more fitness-conscious - Chinadaily.com.cn", [], "Youngsters becoming more fitness-conscious"),
-        ("女儿出嫁，郑板桥画了几笔兰花当嫁妆--文化--人民网", [], "女儿出嫁，郑板桥画了几笔兰花当嫁妆"),
-        ("HK section of Guangzhou-Shenzhen-HK Express Rail Link resumes", [], "HK section of Guangzhou-Shenzhen-HK Express Rail Link resumes"),
-        ("新华视界｜河北遵化：数字农机服务助力农业生产-新华网河北频道-新华网", ["新华视界｜河北遵化：数字农机服务助力农业生产"], "新华视界｜河北遵化：数字农机服务助力农业生产"),
+        (
+            "2024年4月全国CPI同比上涨0.3% 食品价格下降2.7%_数据_宏观频道首页_财经网 - CAIJING.COM.CN",
+            [],
+            "2024年4月全国CPI同比上涨0.3% 食品价格下降2.7%",
+        ),
+        (
+            "Youngsters becoming more fitness-conscious - Chinadaily.com.cn",
+            [],
+            "Youngsters becoming more fitness-conscious",
+        ),
+        (
+            "女儿出嫁，郑板桥画了几笔兰花当嫁妆--文化--人民网",
+            [],
+            "女儿出嫁，郑板桥画了几笔兰花当嫁妆",
+        ),
+        (
+            "HK section of Guangzhou-Shenzhen-HK Express Rail Link resumes",
+            [],
+            "HK section of Guangzhou-Shenzhen-HK Express Rail Link resumes",
+        ),
+        (
+            "新华视界｜河北遵化：数字农机服务助力农业生产-新华网河北频道-新华网",
+            ["新华视界｜河北遵化：数字农机服务助力农业生产"],
+            "新华视界｜河北遵化：数字农机服务助力农业生产",
+        ),
         ("Suzhou's output rises | Suzhou Daily", [], "Suzhou's output rises"),
     ],
 )
@@ -449,7 +491,10 @@ def test_clean_title(raw: str, hints: list[str], clean: str) -> None:
 @pytest.mark.parametrize(
     ("url", "normal"),
     [
-        ("HTTPS://WWW.Example.com/a/b.html?utm_source=x&id=3#top", "https://www.example.com/a/b.html?id=3"),
+        (
+            "HTTPS://WWW.Example.com/a/b.html?utm_source=x&id=3#top",
+            "https://www.example.com/a/b.html?id=3",
+        ),
         ("http://example.com", "http://example.com/"),
         ("http://example.com/p?utm_medium=a&utm_campaign=b", "http://example.com/p"),
     ],

@@ -229,3 +229,7 @@ def test_describe_sources_rows(sources: list[Source]) -> None:
     assert "sitemap" in by_id["globaltimes"]["discovery"]
     assert "listing" in by_id["chinadaily_snd"]["discovery"]
     assert "paged" in by_id["chinadaily_snd"]["discovery"]
+
+
+def test_sources_are_hashable(sources: list[Source]) -> None:
+    assert len(set(sources)) == len(sources)

@@ -559,3 +559,11 @@ def test_listing_links_never_raise(hrefs: Iterable[str], base: str) -> None:
         hrefs, "https://x.example/" + base, r"\d", r"list", ["x.example"]
     )
     assert all(url.startswith("http") for url in [*articles, *pages])
+
+
+def test_corrupt_gzip_sitemap_gives_no_links() -> None:
+    body = gzip.compress(b"<urlset><url><loc>https://x.example/a</loc></url></urlset>" * 50)
+    kind, links = sitemap_links(body[:-30])  # truncated: what could be read, or nothing
+    assert kind in ("urlset", "") and all(link.url.startswith("https://x.") for link in links)
+    assert sitemap_links(body[:12] + b"\x00" * 40) == ("", [])
+    assert sitemap_links(body, max_size=100) == ("", [])  # over the size limit

@@ -14,13 +14,11 @@ article carries that surname.
 from __future__ import annotations
 
 import re
-from functools import cache
-
 from crawler.items import Entity
 
 from .lexicon import Lexicon, norm_key
 from .spans import Span
-from .tokens import Token, joined
+from .tokens import Token, corporate_comma, joined
 
 _CONNECTORS = frozenset({"of", "the", "and", "for", "&", "in", "at", "on"})
 _ORG_NOUNS = frozenset(
@@ -38,8 +36,17 @@ _ENGLISH_SURNAMES = frozenset("He Long Sun Song Fan Bo Man Ma Mo Ding Gong Pan T
 _REPORTING = re.compile(r"\b(?:said|says|told|added|noted|stressed|explained)\b")
 
 
-@cache
-def _lists(lex_id: int, lex: Lexicon) -> dict[str, frozenset[str]]:
+_CACHE: dict[int, dict[str, frozenset[str]]] = {}
+
+
+def lists(lex: Lexicon) -> dict[str, frozenset[str]]:
+    """Word sets from lexicon.yml, casefolded once per lexicon."""
+    if id(lex) not in _CACHE:
+        _CACHE[id(lex)] = _build_lists(lex)
+    return _CACHE[id(lex)]
+
+
+def _build_lists(lex: Lexicon) -> dict[str, frozenset[str]]:
     w = lex.words
     heads = {h.casefold() for hs in w["org_heads"].values() for h in hs if " " not in h}
     return {
@@ -51,10 +58,6 @@ def _lists(lex_id: int, lex: Lexicon) -> dict[str, frozenset[str]]:
         "place_words": frozenset(w["place_words"]),
         "not_names": frozenset(w["not_names"]),
     }
-
-
-def lists(lex: Lexicon) -> dict[str, frozenset[str]]:
-    return _lists(id(lex), lex)
 
 
 def is_given_name(word: str, lex: Lexicon) -> bool:
@@ -142,9 +145,7 @@ def read_title(text: str, toks: list[Token], i: int, lex: Lexicon, person_starts
         return None
     last = i
     j = i + 1
-    while j < len(toks) and joined(text, toks[j - 1], toks[j]) or (
-        j < len(toks) and _corporate_comma(text, toks, j)
-    ):
+    while j < len(toks) and (joined(text, toks[j - 1], toks[j]) or corporate_comma(text, toks, j)):
         t = toks[j]
         low = t.lower
         if t.start in person_starts:
@@ -166,13 +167,6 @@ def read_title(text: str, toks: list[Token], i: int, lex: Lexicon, person_starts
             break
         j += 1
     return toks[i].start, toks[last].end
-
-
-def _corporate_comma(text: str, toks: list[Token], j: int) -> bool:
-    """", Co., Ltd." continues a name across its commas."""
-    return toks[j].lower in ("co.", "co", "ltd.", "ltd", "inc.", "inc") and bool(
-        re.fullmatch(r",\s?", text[toks[j - 1].full_end : toks[j].start])
-    )
 
 
 def split_roles(title: str, lex: Lexicon) -> list[dict[str, str]]:

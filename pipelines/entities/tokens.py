@@ -15,6 +15,7 @@ from dataclasses import dataclass
 _RAW = re.compile(r"[^\s,;:!?\"“”()\[\]{}<>|/—–•·]+")
 _ABBREV = frozenset("co ltd inc corp jan feb mar apr jun jul aug sep sept oct nov dec mr mrs ms dr prof no st jr sr".split())
 _POSSESSIVE = re.compile(r"(?:['’]s|s['’]|['’])$")
+_CORPORATE = frozenset({"co.", "co", "ltd.", "ltd", "inc.", "inc", "corp.", "corp", "llc", "plc", "limited"})
 _JOIN = re.compile(r"[ \t\u00a0]+")
 _POSSESSIVE_IN_NAMES = frozenset({"People", "Workers", "Women", "Children", "Farmers"})
 _SENTENCE_END = re.compile(r"[。！？!?]+[”\"’']?|\.(?=[ \t\u00a0]+[A-Z\"“(]|\s*\n|\Z)[”\"’']?|\n+")
@@ -66,6 +67,11 @@ def joined(text: str, a: Token, b: Token) -> bool:
     if not a.possessive and a.full_end != a.end:
         return False
     return bool(_JOIN.fullmatch(text, a.full_end, b.start))
+
+
+def corporate_comma(text: str, toks: list[Token], j: int) -> bool:
+    """", Co., Ltd." continues a company name across its commas."""
+    return j > 0 and toks[j].lower in _CORPORATE and bool(re.fullmatch(r", ?", text[toks[j - 1].full_end : toks[j].start]))
 
 
 class Sentences:

@@ -39,6 +39,11 @@ _ZH_CHANGE_BEFORE_RE = re.compile(
     r"((?:同比|环比|比上年同期|比去年同期|比上年|比去年|较上年|较去年同期|较去年)?(?:分别)?"
     rf"({alternation(ZH_CHANGE_UP + ZH_CHANGE_DOWN)})(?:了|为|达)?)[ \u00a0]*\Z"
 )
+_PHRASAL_UP_RE = re.compile(
+    r"\b(?:mak(?:e|es|ing)|made|t(?:ake|akes|aking|ook)|set(?:s|ting)?|end(?:s|ed|ing)?|add(?:s|ed|ing)?"
+    r"|sum(?:s|med)?|pick(?:s|ed)?|sign(?:s|ed)?|step(?:s|ped)?|buil[dt]s?|open(?:s|ed)?) \Z",
+    re.IGNORECASE,
+)
 _DOWN = frozenset(w.lower() for w in EN_CHANGE_DOWN + ZH_CHANGE_DOWN) | {"decline", "drop"}
 
 _EN_PERIOD = (
@@ -85,7 +90,8 @@ _SUBJECT_STOP = frozenset(
     "some more over nearly about around almost only up under".split()
 )
 _ZH_SUBJECT_RE = re.compile(
-    r"[\u4e00-\u9fff]{2,10}?(?:省|市|区|县|镇|街道|园区|开发区|高新区|新区|集团|公司|银行|委员会)"
+    r"[\u4e00-\u9fff]{2,8}?(?<![全本该各我此两])"
+    r"(?:省|市|区|县|镇|街道|园区|开发区|高新区|新区|集团|公司|银行|委员会)(?![场民值长委])"
 )
 _TOKEN_RE = re.compile(r"[^\s,;:()\"“”]+")
 _OPENER_RE = re.compile(
@@ -118,7 +124,7 @@ def change_before(window: str) -> tuple[str, str] | None:
     tail = window[-40:]
     for regex in (_EN_CHANGE_BEFORE_RE, _ZH_CHANGE_BEFORE_RE):
         m = regex.search(tail)
-        if m:
+        if m and not (m.group(2).lower() == "up" and _PHRASAL_UP_RE.search(tail, 0, m.start(2))):
             return m.group(1), _direction(m.group(2))
     return None
 
@@ -153,16 +159,31 @@ def periods(text: str, start: int, end: int, masks: Masks) -> list[tuple[int, in
 
 
 def nearest_period(
-    found: list[tuple[int, int, str]], start: int, end: int
+    found: list[tuple[int, int, str]], start: int, end: int, text: str, sent: tuple[int, int]
 ) -> tuple[str, int | None] | None:
-    """The period closest before the figure, else the closest after; with its year."""
+    """The period right after the figure ("37 in 2020"), else the closest before, else after.
+
+    Periods inside an aside (", which was set up in 2019,") belong to the aside.
+    """
+    own = _aside_of(text, sent, start)
+    found = [p for p in found if _aside_of(text, sent, p[0]) == own]
     before = [p for p in found if p[1] <= start]
     after = [p for p in found if p[0] >= end]
-    pick = before[-1] if before else (after[0] if after else None)
+    if after and after[0][0] - end <= 4:
+        pick: tuple[int, int, str] | None = after[0]
+    else:
+        pick = before[-1] if before else (after[0] if after else None)
     if pick is None:
         return None
     year = _YEAR_RE.search(pick[2])
     return pick[2], int(year.group()) if year else None
+
+
+def _aside_of(text: str, sent: tuple[int, int], pos: int) -> tuple[int, int] | None:
+    for m in _ASIDE_RE.finditer(text, sent[0], sent[1]):
+        if m.start() <= pos < m.end():
+            return m.span()
+    return None
 
 
 def metric(
@@ -195,7 +216,7 @@ def subject(text: str, sent_start: int, start: int) -> str | None:
     capitalised word counts as a name only if the text also capitalises it mid-sentence.
     """
     prefix = text[sent_start:start]
-    zh = _ZH_SUBJECT_RE.search(prefix)
+    zh = _ZH_SUBJECT_RE.search(prefix[:16])
     if zh:
         return zh.group()
     opener = _OPENER_RE.match(prefix)

@@ -25,6 +25,7 @@ from .lexicon import (
     EN_SCALES,
     EN_TIME_WORDS,
     QUALIFIERS_INSIDE,
+    TRADITIONAL,
     UNITS,
     ZH_CLASSIFIERS,
     ZH_DIGITS,
@@ -42,6 +43,8 @@ _TOKEN_RE = re.compile(
     rf"(?P<rank>\b(?:{alternation(EN_ORDINALS)}|\d{{1,3}}(?:st|nd|rd|th))"
     r"(?=[ \u00a0-](?:highest|largest|biggest|lowest|fastest|strongest|richest|most|place|position"
     r"|among|in (?:China|the country|the nation|the world|the province))\b))"
+    rf"|\b(?:rank(?:s|ed|ing)?|placed|placing|came|comes)[ \u00a0](?P<ranked>{alternation(EN_ORDINALS)}"
+    r"|\d{1,3}(?:st|nd|rd|th))\b"
     r"|(?P<digits>\d+(?:,\d{3})*(?:\.\d+)?)"
     rf"|(?P<word>\b(?:(?:{_TENS})(?:-(?:{_ONES}))?|{_ONES}|ten|eleven|twelve|thirteen|fourteen"
     r"|fifteen|sixteen|seventeen|eighteen|nineteen|dozen)\b)"
@@ -76,6 +79,8 @@ _ADJ_MONEY_RE = re.compile(r"-(thousand|million|billion|trillion)-(yuan|dollar|e
 _TIME_RE = re.compile(rf"{_SP}?(?:{alternation(EN_TIME_WORDS)})(?![A-Za-z])", re.IGNORECASE)
 _WORD_RE = re.compile(r"[ \u00a0]([A-Za-z][A-Za-z'’-]*)")
 _ZH_NOUN_RE = re.compile(r"[\u4e00-\u9fff]{1,6}")
+_ZH_NOUN_BEFORE_RE = re.compile(r"[\u4e00-\u9fff]{1,4}\Z")
+_ZH_VERB_RE = re.compile("集中|签约|开工|落户|投产|建成|完成|实现|总投资|共计|合计|参加|入驻")
 _ZH_NOUN_STOP = "的在和与及等并已将于为是有了从对向共达均都被把以参签落获中"
 _ANAPHOR_BEFORE_RE = re.compile(
     r"(?<![A-Za-z])((?:an? )?(increase|rise|decrease|drop|decline|growth|jump) of"
@@ -96,6 +101,7 @@ _COUNT_STOP = frozenset(
     "had will would than more less worth each per across into over under such including "
     "between among about around nearly respectively while this these those its their".split()
 )
+_ACRONYM_RE = re.compile(r"[A-Z][A-Z&]{1,5}s?")
 _IRREGULAR_PLURALS = frozenset("people staff personnel children men women talent talents".split())
 _FUNCTION_CAPS = frozenset(
     "In The A An About Over Some Nearly Around Almost Only All Another Its Their With For Of And "
@@ -103,6 +109,24 @@ _FUNCTION_CAPS = frozenset(
     "Up Under Currently Now Meanwhile Besides Moreover However Also Of These Those Another "
     "Each Every Both".split()
 )
+
+
+@dataclass
+class _Span:
+    """The part of a match that is the figure ("second" in "ranks second")."""
+
+    text: str
+    s: int
+    e: int
+
+    def group(self) -> str:
+        return self.text
+
+    def start(self) -> int:
+        return self.s
+
+    def end(self) -> int:
+        return self.e
 
 
 @dataclass
@@ -123,7 +147,8 @@ def extract_figures(text: str, lang: str | None = None) -> list[Figure]:
         return []
 
 
-def _extract(text: str, lang: str | None) -> list[Figure]:
+def _extract(original: str, lang: str | None) -> list[Figure]:
+    text = original.translate(TRADITIONAL)  # same length: offsets hold for both
     masks = Masks(text)
     sents = SentenceIndex(text)
     raws: list[_Raw] = []
@@ -137,6 +162,10 @@ def _extract(text: str, lang: str | None) -> list[Figure]:
             last_end = raw.fig.end
     figures = _imply_currency(_resolve(text, raws, sents, masks))
     _link_conversions(text, figures)
+    if text != original:
+        for fig in figures:
+            fig.text = original[fig.start : fig.end]
+            fig.sentence = original[fig.sentence_start or 0 : (fig.sentence_start or 0) + len(fig.sentence or "")]
     return figures
 
 
@@ -148,7 +177,7 @@ def _read_token(text: str, m: re.Match[str], lang: str | None) -> _Raw | None:
         return _read_word(text, m)
     if kind == "zh":
         return _read_zh(text, m)
-    return _read_rank(text, m)
+    return _read_rank(text, m)  # rank, ranked, zhrank
 
 
 def _number(token: str) -> float | None:
@@ -235,7 +264,7 @@ def _after_number(
     suffix = _SUFFIX_RE.match(text, pos)
     plain = scale_word is None and currency is None
     digits_only = token.replace(",", "").replace(".", "")
-    if plain and "," not in token and "." not in token:
+    if plain and token.isdigit():
         if 1900 <= value <= 2100 and not (suffix and suffix.group(1) in UNITS and UNITS[suffix.group(1)][0] == "percent"):
             return None  # a year
         if len(digits_only) >= 7 or (len(digits_only) > 1 and digits_only[0] == "0"):
@@ -253,6 +282,8 @@ def _after_number(
             fig = Figure(
                 text=text[start:end], start=start, end=end, kind=kind, value=value,
                 scale=scale_word, normalized=_round(value * mult * factor), unit=unit,
+                counted=unit if kind == "count" else None,
+                normalized_unit=unit if kind == "count" else BASE_UNITS.get(kind),
             )  # fmt: skip
     elif currency:
         fig = _money(text, start, pos, token, value, scale_word, mult, currency)
@@ -263,6 +294,8 @@ def _after_number(
             return None
         fig = _count(text, start, pos, token, value, scale_word, mult)
     if fig is None and scale_word is not None:
+        if text[pos : pos + 1].isalpha():
+            return None  # "374.8万标箱" with an unknown unit: not money
         fig = _money(text, start, pos, token, value, scale_word, mult, None)
     if fig is None and plain:
         return _anaphor(text, start, pos, token, value, num_start)
@@ -296,14 +329,9 @@ def _count(
 ) -> Figure | None:
     """A count when a classifier (Chinese) or a plural noun phrase (English) follows."""
     if text[pos : pos + 1] in ZH_CLASSIFIERS and text[pos : pos + 1]:
-        cls_end = pos + 1
-        noun = _ZH_NOUN_RE.match(text, cls_end)
-        counted = text[pos:cls_end]
-        if noun:
-            cut = next((i for i, c in enumerate(noun.group()) if c in _ZH_NOUN_STOP), None)
-            word = noun.group()[:cut] if cut is not None else noun.group()
-            counted += word
-        end = pos + len(counted)
+        noun = _zh_noun_after(text, pos + 1)
+        end = pos + 1 + len(noun)
+        counted = noun or _zh_noun_before(text, start) or text[pos]
         return Figure(
             text=text[start:end], start=start, end=end, kind="count", value=value, scale=scale,
             normalized=_round(value * mult), unit="items", counted=counted,
@@ -312,14 +340,12 @@ def _count(
     cursor = pos
     for _ in range(5):
         wm = _WORD_RE.match(text, cursor)
-        if not wm or wm.group(1).lower() in _COUNT_STOP or not wm.group(1)[0].islower():
+        word = wm.group(1) if wm else ""
+        if not wm or word.lower() in _COUNT_STOP or not (word[0].islower() or _ACRONYM_RE.fullmatch(word)):
             break
         words.append((wm.group(1), wm.end()))
         cursor = wm.end()
-    head = None
-    for i, (w, _end) in enumerate(words):
-        if _is_plural(w):
-            head = i
+    head = next((i for i, (w, _) in enumerate(words) if _is_plural(w)), None)
     if head is None:
         return None
     end = words[head][1]
@@ -330,7 +356,27 @@ def _count(
     )  # fmt: skip
 
 
+def _zh_noun_after(text: str, pos: int) -> str:
+    """The Han characters after a classifier, up to the first function character (max 6)."""
+    run = _ZH_NOUN_RE.match(text, pos)
+    if not run:
+        return ""
+    word = run.group()
+    cut = next((i for i, c in enumerate(word) if c in _ZH_NOUN_STOP), len(word))
+    verb = _ZH_VERB_RE.search(word)
+    return word[: min(cut, verb.start() if verb else cut)]
+
+
+def _zh_noun_before(text: str, start: int) -> str:
+    """'项目' in '项目共142个': the two Han characters before the number, skipping function ones."""
+    run = _ZH_NOUN_BEFORE_RE.search(text, max(0, start - 4), start)
+    word = run.group().rstrip(_ZH_NOUN_STOP) if run else ""
+    return word[-2:] if len(word) >= 2 else ""
+
+
 def _is_plural(word: str) -> bool:
+    if _ACRONYM_RE.fullmatch(word):
+        return word.endswith("s")  # "NEVs", "SMEs"; a bare "IC" is a modifier
     w = word.lower().rstrip("'’")
     if w in _IRREGULAR_PLURALS:
         return True
@@ -421,6 +467,8 @@ def _read_zh(text: str, m: re.Match[str]) -> _Raw | None:
 
 
 def _read_rank(text: str, m: re.Match[str]) -> _Raw | None:
+    if m.lastgroup == "ranked" or m.group("ranked"):
+        m = _Span(m.group("ranked"), m.start("ranked"), m.end("ranked"))  # type: ignore[assignment]
     digits = re.search(r"\d+", m.group())
     if digits:
         value = float(digits.group())
@@ -489,7 +537,7 @@ def _read_context(
             fig.change, fig.direction = ch
     if sent not in cache:
         cache[sent] = context.periods(text, sent[0], sent[1], masks)
-    per = context.nearest_period(cache[sent], fig.start, fig.end)
+    per = context.nearest_period(cache[sent], fig.start, fig.end, text, sent)
     if per:
         fig.period, fig.year = per
     fig.metric = context.metric(text, sent, fig.start, fig.end, fig.kind)

@@ -185,6 +185,10 @@ UNITS: dict[str, tuple[str, str, float]] = {
     "gigawatts": ("capacity", "GW", 1e6),
     "GW": ("capacity", "GW", 1e6),
     "千瓦": ("capacity", "kW", 1.0),
+    "TEUs": ("count", "TEU", 1.0),
+    "TEU": ("count", "TEU", 1.0),
+    "标准箱": ("count", "TEU", 1.0),
+    "标箱": ("count", "TEU", 1.0),
     "兆瓦": ("capacity", "MW", 1e3),
     "吉瓦": ("capacity", "GW", 1e6),
 }
@@ -235,6 +239,8 @@ QUALIFIERS_BEFORE: dict[str, str] = {
     "upwards of": ">", "at least": ">=", "no less than": ">=", "not less than": ">=",
     "no fewer than": ">=", "nearly": "<", "almost": "<", "close to": "<", "just under": "<",
     "about": "~", "around": "~", "roughly": "~", "approximately": "~", "approx.": "~",
+    "exceed": ">", "exceeds": ">", "exceeded": ">", "surpassed": ">", "surpass": ">",
+    "surpasses": ">", "突破": ">",
     "some": "~", "an estimated": "~", "up to": "<=", "as much as": "<=", "as many as": "<=",
     "at most": "<=", "no more than": "<=", "less than": "<", "fewer than": "<", "under": "<",
     "below": "<",
@@ -305,3 +311,17 @@ METRICS: dict[str, tuple[str, ...]] = {
 def alternation(words: object) -> str:
     """A regex alternation of literal words, longest first so the longest surface wins."""
     return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))  # type: ignore[arg-type]
+
+
+# Traditional -> Simplified, one character for one, only for characters the grammar reads.
+# One-for-one keeps offsets: the extractor matches on the folded text and slices the original.
+_TRADITIONAL_PAIRS = (
+    "億亿 萬万 個个 項项 條条 輛辆 臺台 種种 戶户 場场 噸吨 畝亩 頃顷 約约 將将 過过 餘余 長长 減减 "
+    "點点 總总 產产 進进 幣币 歐欧 鎊镑 圓圆 資资 區区 縣县 鎮镇 園园 開开 發发 團团 銀银 會会 員员 "
+    "達达 為为 與与 從从 對对 參参 簽签 獲获 營营 業业 稅税 銷销 額额 潤润 兩两 規规 實实 現现 漲涨 "
+    "較较 間间 並并 於于 數数 佔占 時时 際际 劃划 資资 廠厂 員员 億亿"
+)
+TRADITIONAL = str.maketrans(
+    "".join(p[0] for p in _TRADITIONAL_PAIRS.split()),
+    "".join(p[1] for p in _TRADITIONAL_PAIRS.split()),
+)

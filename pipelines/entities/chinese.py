@@ -1,0 +1,153 @@
+"""Entities in Chinese text: gazetteer names on jieba word boundaries, organisations and zones by
+suffix (市 区 县 园区 集团 有限公司 ...), and people introduced by a title (市委书记曹路宝).
+
+jieba decides where words begin and end, so a place name inside a longer word (三明 in 三明治,
+"sandwich") is not a place; part-of-speech tags decide how far an organisation name reaches back
+(nouns and place names, not verbs or time words).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import cache
+
+from crawler.items import Entity
+
+from .lexicon import Lexicon
+from .places import Match, choose
+from .spans import Span
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_NOUNISH = ("n", "ns", "nt", "nz", "nr", "j", "vn", "an", "eng", "nrt", "nrfg", "b")
+_SINGLE_STOP = frozenset(
+    "全部 内部 外部 东部 西部 南部 北部 中部 部分 干部 俱乐部 总部 局部 局面 格局 布局 结局 当局 大局 开局 "
+    "全局 顾部 头部 底部 细部 腹部 面部 胸部".split()
+)
+_SURNAMES_ZH = frozenset(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁谢宋唐韩冯邓曹彭曾肖田董潘袁蔡蒋余杜叶程魏苏吕丁任沈姚卢姜崔"
+    "钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊"
+    "葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉"
+    "骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏"
+    "宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝"
+)
+_AFTER_NAME = re.compile(
+    r"[\s，。、；：！？（）“”\"'《》,.;:!?()]|$|在|表示|说|指出|强调|出席|主持|会见|介绍|一行|等|和|与|同志|代表|致辞|讲话|"
+    r"参加|调研|宣布|为|对|的|也|还|带队|率队|认为|提出|要求|称|来到|前往|见证|签约|致|陪同"
+)
+
+
+@cache
+def _jieba():  # type: ignore[no-untyped-def]
+    import jieba
+    import jieba.posseg
+
+    jieba.setLogLevel(logging.WARNING)
+    return jieba.posseg
+
+
+def _words(text: str) -> list[tuple[str, str, int]]:
+    """(word, flag, start) for every jieba word, offsets recomputed from the lengths."""
+    out, pos = [], 0
+    for w in _jieba().lcut(text):
+        out.append((w.word, w.flag, pos))
+        pos += len(w.word)
+    return out
+
+
+def find_chinese(text: str, lex: Lexicon) -> list[Span]:
+    if not _CJK.search(text):
+        return []
+    words = _words(text)
+    starts = {s for _, _, s in words}
+    ends = {s + len(w) for w, _, s in words}
+    spans = _gazetteer(text, lex, starts, ends)
+    spans += _suffixed(text, words, lex)
+    spans += _people(text, words, lex)
+    return spans
+
+
+def _gazetteer(text: str, lex: Lexicon, starts: set[int], ends: set[int]) -> list[Span]:
+    matches: list[Match] = []
+    i, n = 0, len(text)
+    while i < n:
+        if text[i] not in lex.zh_first_chars or i not in starts:
+            i += 1
+            continue
+        for length in range(min(lex.max_zh_chars, n - i), 1, -1):
+            cands = lex.zh.get(text[i : i + length])
+            if not cands:
+                continue
+            full = any(c.entity.name_zh == text[i : i + length] for c in cands)
+            if full or i + length in ends:
+                matches.append(Match(i, i + length, cands))
+                i += length - 1
+                break
+        i += 1
+    chosen = choose(matches, lex)
+    return [Span(m.start, m.end, chosen[k].entity, strength=2) for k, m in enumerate(matches)]
+
+
+def _org_type(name: str, lex: Lexicon) -> str:
+    zh = lex.words["zh"]
+    if any(p in name for p in zh["party_markers"]):
+        return "party"
+    for typ, marks in (
+        ("company", ("公司", "集团", "银行")), ("university", ("大学", "学院")), ("research", ("研究院", "研究所")),
+        ("association", ("协会", "商会", "联盟")), ("media", ("日报", "电视台", "新闻社")),
+    ):
+        if any(m in name for m in marks):
+            return typ
+    return "government"
+
+
+def _suffixed(text: str, words: list[tuple[str, str, int]], lex: Lexicon) -> list[Span]:
+    """Organisations and zones: a name ending in a suffix, reaching back over nouns."""
+    zh = lex.words["zh"]
+    org_suffixes = sorted(zh["org_suffixes"] + zh["party_markers"], key=len, reverse=True)
+    zone_suffixes = sorted(zh["zone_suffixes"], key=len, reverse=True)
+    out = []
+    for k, (w, flag, s) in enumerate(words):
+        zone = next((x for x in zone_suffixes if w.endswith(x)), None)
+        org = None if zone else next((x for x in org_suffixes if w.endswith(x)), None)
+        if not (zone or org) or w in _SINGLE_STOP:
+            continue
+        b = k
+        while b > 0 and words[b - 1][1].startswith(_NOUNISH) and _CJK.match(words[b - 1][0]) and s + len(w) - words[b - 1][2] <= 20:
+            b -= 1
+        start, end = words[b][2], s + len(w)
+        name = text[start:end]
+        if len(name) <= len(zone or org or "") or (org and len(org) == 1 and b == k and flag != "nt"):
+            continue
+        if zone:
+            ent = Entity(type="place", name=name, subtype="park", name_zh=name)
+        else:
+            ent = Entity(type="organization", name=name, subtype=_org_type(name, lex), name_zh=name)
+        out.append(Span(start, end, ent))
+    return out
+
+
+def _people(text: str, words: list[tuple[str, str, int]], lex: Lexicon) -> list[Span]:
+    titles = sorted(lex.words["zh"]["title_words"], key=len, reverse=True)
+    out = []
+    for k, (w, _flag, s) in enumerate(words):
+        title_word = next((t for t in titles if w.endswith(t)), None)
+        if not title_word:
+            continue
+        p = s + len(w)
+        if p >= len(text) or text[p] not in _SURNAMES_ZH:
+            continue
+        for length in (3, 2):
+            name = text[p : p + length]
+            if len(name) == length and all(_CJK.match(c) for c in name) and _AFTER_NAME.match(text, p + length):
+                b = k
+                while b > 0 and words[b - 1][1].startswith(_NOUNISH) and _CJK.match(words[b - 1][0]) and s - words[b - 1][2] <= 14:
+                    b -= 1
+                title = text[words[b][2] : p]
+                org = title[: -len(title_word)]
+                role = {"role": title_word, **({"organization": org} if org else {})}
+                ent = Entity(type="person", name=name, name_zh=name)
+                out.append(Span(p, p + length, ent, title=title, roles=[role]))
+                break
+    return out
+

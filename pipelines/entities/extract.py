@@ -1,0 +1,123 @@
+"""`extract_entities`: every extractor's candidates, settled into one list of mentions.
+
+Order of work: people first (their names block organisation chains), then organisations and
+gazetteer places, Chinese patterns, acronyms defined in the text ("Suzhou New District (SND)"),
+and every further occurrence of a name found once. Overlaps are settled longest first, so
+"Suzhou" inside "Suzhou Municipal People's Government" is part of the organisation, not a
+separate place. Industry tags are settled among themselves, independently of the rest.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from crawler.items import Entity, Mention
+
+from .chinese import find_chinese
+from .industries import find_industries
+from .lexicon import Lexicon, load
+from .organizations import find_organizations
+from .people import find_people
+from .places import choose, gazetteer_matches
+from .spans import Span
+from .tokens import Sentences, tokenize
+
+log = logging.getLogger(__name__)
+_LATIN = re.compile(r"[A-Za-z]{2}")
+_ACRONYM_DEF = re.compile(r"\s*[（(]([A-Z][A-Za-z0-9&]{1,9})[)）]")
+
+
+def extract_entities(text: str, lang: str | None = None) -> list[Mention]:
+    """People, organisations, places and industries in `text`, in text order. Never raises.
+
+    `lang` is only a hint: both scripts are read whatever it says, since English articles quote
+    Chinese names and Chinese articles name foreign firms in Latin letters.
+    """
+    try:
+        return _extract(text or "", lang)
+    except Exception:  # odd text must never stop a crawl; the failure is logged, not hidden
+        log.exception("entity extraction failed on a %d-character text", len(text or ""))
+        return []
+
+
+def _extract(text: str, lang: str | None) -> list[Mention]:
+    if not text.strip():
+        return []
+    lex = load()
+    spans: list[Span] = []
+    if _LATIN.search(text):  # Chinese articles name foreign firms in Latin letters too
+        spans += _english(text, lex)
+    spans += find_chinese(text, lex)
+    spans += _acronyms(text, spans)
+    spans += _repeats(text, spans)
+    kept = _settle([s for s in spans if s.entity.type != "industry"])
+    kept += _settle(find_industries(text, lex))
+    kept.sort(key=lambda s: (s.start, s.end))
+    sentences = Sentences(text)
+    out = []
+    for s in kept:
+        sent_start, sentence = sentences.of(s.start)
+        out.append(
+            Mention(entity=s.entity, text=text[s.start : s.end], start=s.start, end=s.end, title=s.title,
+                    roles=s.roles, sentence=sentence, sentence_start=sent_start)
+        )
+    return out
+
+
+def _english(text: str, lex: Lexicon) -> list[Span]:
+    toks = tokenize(text)
+    people = find_people(text, toks, lex)
+    blocked = {p.start for p in people}
+    spans = people + find_organizations(text, toks, lex, blocked)
+    matches = gazetteer_matches(text, toks, lex)
+    chosen = choose(matches, lex)
+    for k, m in enumerate(matches):
+        cand = chosen[k]
+        spans.append(Span(m.start, m.end, cand.entity, strength=1 if cand.bare else 2))
+    return spans
+
+
+def _acronyms(text: str, spans: list[Span]) -> list[Span]:
+    """"Economic Development Commission (EDC)": later "EDC" is the same entity."""
+    out = []
+    for s in spans:
+        if s.entity.type not in ("organization", "place"):
+            continue
+        m = _ACRONYM_DEF.match(text, s.end)
+        if not m:
+            continue
+        acronym = m.group(1)
+        initials = "".join(w[0] for w in re.findall(r"[A-Za-z]+", s.entity.name) if w[0].isupper())
+        if not acronym.isupper() or acronym[0] != initials[:1]:
+            continue
+        for occ in re.finditer(rf"(?<![\w-]){re.escape(acronym)}(?![\w-])", text):
+            out.append(Span(occ.start(), occ.end(), s.entity, strength=s.strength))
+    return out
+
+
+def _repeats(text: str, spans: list[Span]) -> list[Span]:
+    """A name found once by its context is the same entity wherever else it appears verbatim."""
+    seen: dict[str, Entity] = {}
+    for s in spans:
+        if s.entity.type in ("organization", "person") and s.end - s.start >= 2:
+            seen.setdefault(text[s.start : s.end], s.entity)
+    out = []
+    for surface, ent in seen.items():
+        bound = r"(?<![\w-])" if surface[:1].isascii() else ""
+        end = r"(?![\w-])" if surface[-1:].isascii() else ""
+        for m in re.finditer(bound + re.escape(surface) + end, text):
+            out.append(Span(m.start(), m.end(), ent, strength=-1))
+    return out
+
+
+def _settle(spans: list[Span]) -> list[Span]:
+    """Greedy: longest span first (then type priority, then evidence); no two kept spans overlap."""
+    kept: list[Span] = []
+    taken = bytearray(max((s.end for s in spans), default=0))
+    for s in sorted(spans, key=lambda s: (s.key, -s.start), reverse=True):
+        if s.end <= s.start or any(taken[s.start : s.end]):
+            continue
+        kept.append(s)
+        taken[s.start : s.end] = b"\x01" * (s.end - s.start)
+    return kept

@@ -1,0 +1,185 @@
+"""Organisations in English text, typed from the words that name them.
+
+Three patterns, all over capitalised *chains* (joined capitalised tokens with "of", "and", "for",
+"&" and "the" inside, and ", Co., Ltd." at the end):
+- a chain with an organisation head noun ("... Municipal Committee", "... Co., Ltd.", "... Alliance");
+  a leading title or event ("Secretary of ...", "Suzhou Summit of ...") is cut off, and a chain
+  "X Committee and Y Government" is two organisations;
+- a lowercase descriptor in apposition ("home appliances manufacturer Lexy", "giants such as 3M
+  and GE"), which makes a company of a chain without a head;
+- chains ending in a zone or venue word become places ("... Innovation Zone", "... Expo Center").
+The type is decided by the strongest head anywhere in the name: party > company suffix >
+university > research > media > government > association > other company words.
+"""
+
+from __future__ import annotations
+
+from crawler.items import Entity
+
+from .lexicon import Lexicon, norm_key
+from .spans import Span
+from .tokens import Token, corporate_comma, joined
+
+_INNER = frozenset({"of", "and", "for", "&", "the", "on", "de"})
+_COMPANY_SUFFIX = frozenset("co co. ltd ltd. inc inc. corp corp. limited llc gmbh ag plc group company corporation".split())
+_TYPE_ORDER = ("party", "company_suffix", "university", "research", "media", "government", "association", "company")
+_SUCH_AS = ("such as", "including", "like")
+
+
+def _heads(lex: Lexicon) -> dict[str, str]:
+    """Lowercase head word -> organisation type (first listed type wins)."""
+    out: dict[str, str] = {}
+    for typ, words in lex.words["org_heads"].items():
+        for w in words:
+            if " " not in w:
+                out.setdefault(w.casefold(), typ)
+    return out
+
+
+def _suffix_set(lex: Lexicon, key: str) -> list[tuple[str, ...]]:
+    return sorted((tuple(norm_key(h).split()) for h in lex.words[key]), key=len, reverse=True)
+
+
+def org_type(words: list[str], heads: dict[str, str]) -> str | None:
+    found = set()
+    for w in words:
+        low = w.casefold()
+        if low in _COMPANY_SUFFIX:
+            found.add("company_suffix")
+        if low in heads:
+            found.add(heads[low])
+    for typ in _TYPE_ORDER:
+        if typ in found:
+            return "company" if typ == "company_suffix" else typ
+    return None
+
+
+def chains(text: str, toks: list[Token], blocked: set[int]) -> list[tuple[int, int]]:
+    """Token ranges [i, j) of capitalised chains; tokens starting at `blocked` offsets break them."""
+    out = []
+    i, n = 0, len(toks)
+    while i < n:
+        if not toks[i].cap or toks[i].start in blocked:
+            i += 1
+            continue
+        j = i + 1
+        while j < n and toks[j].start not in blocked and (
+            joined(text, toks[j - 1], toks[j]) or corporate_comma(text, toks, j)
+        ):
+            t = toks[j]
+            if t.cap or t.lower in _INNER:
+                j += 1
+            elif j + 1 < n and toks[j + 1].cap and t.text.endswith("s") and joined(text, t, toks[j + 1]):
+                j += 1  # "Japan-China operators Association"
+            else:
+                break
+            if toks[j - 1].possessive and toks[j - 1].text != "People":
+                break
+        while j > i + 1 and not toks[j - 1].cap:
+            j -= 1
+        out.append((i, j))
+        i = j
+    return out
+
+
+def _ends_with(words: list[str], suffixes: list[tuple[str, ...]]) -> bool:
+    low = tuple(norm_key(" ".join(words)).split())
+    return any(len(low) >= len(s) and low[-len(s) :] == s for s in suffixes)
+
+
+def _place(text: str, toks: list[Token], i: int, j: int, subtype: str) -> Span:
+    name = " ".join(text[toks[i].start : toks[j - 1].end].replace("’", "'").split())
+    return Span(toks[i].start, toks[j - 1].end, Entity(type="place", name=name, subtype=subtype))
+
+
+def _org(text: str, toks: list[Token], i: int, j: int, typ: str) -> Span:
+    name = " ".join(text[toks[i].start : toks[j - 1].end].replace("’", "'").split())
+    return Span(toks[i].start, toks[j - 1].end, Entity(type="organization", name=name, subtype=typ))
+
+
+def _from_chain(text: str, toks: list[Token], i: int, j: int, lex: Lexicon, heads: dict[str, str]) -> list[Span]:
+    while i < j and toks[i].lower in ("the", "a", "an"):
+        i += 1
+    if j - i < 2:
+        return []
+    words = [t.text for t in toks[i:j]]
+    # "X Committee and Y Government": two organisations.
+    for k in range(i + 1, j - 1):
+        if toks[k].lower == "and" and toks[k - 1].lower in heads and org_type(words[k + 1 - i :], heads):
+            return _from_chain(text, toks, i, k, lex, heads) + _from_chain(text, toks, k + 1, j, lex, heads)
+    # Segments split at "of": the organisation starts at the first segment holding a head.
+    cuts = [k for k in range(i, j) if toks[k].lower == "of"]
+    bounds = [i, *[c + 1 for c in cuts]]
+    for s_idx, s in enumerate(bounds):
+        e = cuts[s_idx] if s_idx < len(cuts) else j
+        seg = [t.lower for t in toks[s:e]]
+        last_head = max((k for k in range(s, e) if toks[k].lower in heads or toks[k].lower in _COMPANY_SUFFIX), default=None)
+        if last_head is None:
+            continue
+        start = s
+        while start < e and toks[start].lower in ("the", "a", "an"):
+            start += 1
+        end = j if e < j else last_head + 1
+        if s_idx == 0 and last_head == s and e == j and len(seg) == 1:
+            return []
+        typ = org_type([t.text for t in toks[start:end]], heads)
+        if typ is None or end - start < 2:
+            return []
+        if _ends_with([t.text for t in toks[start:end]], _suffix_set(lex, "zone_heads")):
+            return [_place(text, toks, start, end, "park")]
+        return [_org(text, toks, start, end, typ)]
+    if _ends_with(words, _suffix_set(lex, "venue_heads")):
+        return [_place(text, toks, i, j, "venue")]
+    if _ends_with(words, _suffix_set(lex, "zone_heads")):
+        return [_place(text, toks, i, j, "park")]
+    return []
+
+
+def _appositives(text: str, toks: list[Token], lex: Lexicon, heads: dict[str, str], blocked: set[int]) -> list[Span]:
+    """"home appliances manufacturer Lexy", "giants such as 3M and GE"."""
+    descriptors = {d.casefold() for d in lex.words["company_descriptors"]}
+    out = []
+    n = len(toks)
+    for i, t in enumerate(toks[:-1]):
+        if t.text not in descriptors:  # lowercase only: "Group" is a head, "group" a descriptor
+            continue
+        k = i + 1
+        listing = False
+        for phrase in _SUCH_AS:
+            words = phrase.split()
+            if [x.lower for x in toks[k : k + len(words)]] == words:
+                k += len(words)
+                listing = True
+                break
+        if not listing and not joined(text, t, toks[k]):
+            continue
+        while k < n:
+            while k < n and toks[k].lower in ("the", "and", "or"):
+                k += 1
+            if k >= n or not toks[k].cap or toks[k].start in blocked:
+                break
+            j = k + 1
+            while j < n and joined(text, toks[j - 1], toks[j]) and (toks[j].cap or toks[j].text == "&") and j - k < 5:
+                j += 1
+            name = text[toks[k].start : toks[j - 1].end]
+            if not lex.lookup_en(norm_key(name), name) or any(c.entity.type == "organization" for c in lex.lookup_en(norm_key(name), name)):
+                typ = org_type([x.text for x in toks[k:j]], heads) or "company"
+                out.append(_org(text, toks, k, j, typ))
+            if not listing:
+                break
+            sep = text[toks[j - 1].full_end : toks[j].start] if j < n else ""
+            if j < n and (sep.strip() in (",",) or toks[j].lower in ("and", "or")):
+                k = j
+                continue
+            break
+    return out
+
+
+def find_organizations(text: str, toks: list[Token], lex: Lexicon, blocked: set[int]) -> list[Span]:
+    """Organisation (and zone/venue place) candidates from chains and appositives."""
+    heads = _heads(lex)
+    spans = []
+    for i, j in chains(text, toks, blocked):
+        spans.extend(_from_chain(text, toks, i, j, lex, heads))
+    spans.extend(_appositives(text, toks, lex, heads, blocked))
+    return spans

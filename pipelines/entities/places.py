@@ -1,0 +1,65 @@
+"""Gazetteer lookup in English text, and the choice between places that share a name.
+
+Every run of up to `max_en_words` joined tokens is looked up in the lexicon (divisions, zones,
+regions, countries, world cities and known organisations). A name shared by several places
+("Suzhou" is 苏州 in Jiangsu and 宿州 in Anhui; "Gulou District" exists in four cities) is settled
+by the article itself: a candidate whose province or city is also named unambiguously wins;
+otherwise the default order in `lexicon.rank` applies (full names over bare county names, the
+Yangtze River Delta first, higher levels first) after any preference set in lexicon.yml.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .lexicon import Candidate, Lexicon, norm_key, rank
+from .tokens import Token, joined
+
+
+@dataclass
+class Match:
+    start: int
+    end: int
+    candidates: list[Candidate]
+
+
+def gazetteer_matches(text: str, toks: list[Token], lex: Lexicon) -> list[Match]:
+    """Longest lexicon phrases starting at each token; a phrase must start with a capital."""
+    out = []
+    n = len(toks)
+    for i, t in enumerate(toks):
+        if not t.cap:
+            continue
+        j = i + 1
+        while j < n and j - i < lex.max_en_words and joined(text, toks[j - 1], toks[j]):
+            j += 1
+        for k in range(j, i, -1):
+            surface = text[t.start : toks[k - 1].end]
+            key = norm_key(surface)
+            cands = lex.lookup_en(key, surface) if key in lex.en else []
+            if cands:
+                out.append(Match(t.start, toks[k - 1].end, cands))
+                break
+    return out
+
+
+def choose(matches: list[Match], lex: Lexicon) -> dict[int, Candidate]:
+    """The reading of each ambiguous match, using the places named unambiguously nearby."""
+    certain: set[str] = set()
+    for m in matches:
+        codes = {c.entity.code for c in m.candidates}
+        if len(codes) == 1 and m.candidates[0].entity.code:
+            certain.add(m.candidates[0].entity.code)
+    preferred = lex.words.get("place_preferences", {})
+    chosen = {}
+    for idx, m in enumerate(matches):
+        cands = m.candidates
+        if len(cands) > 1:
+            def score(c: Candidate) -> tuple[int, int, tuple[int, int, int, str]]:
+                ent = c.entity
+                ctx = int(ent.parent_code in certain) + int((ent.code or "")[:2] + "0000" in certain)
+                pref = int(preferred.get(ent.name) == ent.code)
+                return (-ctx, -pref, rank(c))
+            cands = sorted(cands, key=score)
+        chosen[idx] = cands[0]
+    return chosen
