@@ -25,6 +25,7 @@ from .tokens import Sentences, tokenize
 
 log = logging.getLogger(__name__)
 _LATIN = re.compile(r"[A-Za-z]{2}")
+_UNIT = re.compile(r"[ \t]+(?:International|Global|Cloud|China|Technologies|Technology|Holdings|Group|Capital|Bank|Research|Labs)\b")
 _ACRONYM_DEF = re.compile(r"\s*[（(]([A-Z][A-Za-z0-9&]{1,9})[)）]")
 
 
@@ -75,7 +76,18 @@ def _english(text: str, lex: Lexicon) -> list[Span]:
     for k, m in enumerate(matches):
         cand = chosen[k]
         spans.append(Span(m.start, m.end, cand.entity, strength=1 if cand.bare else 2))
+        if cand.entity.type == "organization":
+            spans.extend(_business_unit(text, m.start, m.end, cand.entity))
     return spans
+
+
+def _business_unit(text: str, start: int, end: int, parent: Entity) -> list[Span]:
+    """"Tmall International", "Alibaba Cloud": a known company name plus a unit word is a company."""
+    m = _UNIT.match(text, end)
+    if not m or parent.subtype != "company":
+        return []
+    name = " ".join(text[start : m.end()].split())
+    return [Span(start, m.end(), Entity(type="organization", name=name, subtype=parent.subtype), strength=2)]
 
 
 def _acronyms(text: str, spans: list[Span]) -> list[Span]:

@@ -47,7 +47,7 @@ _PHRASAL_UP_RE = re.compile(
 _DOWN = frozenset(w.lower() for w in EN_CHANGE_DOWN + ZH_CHANGE_DOWN) | {"decline", "drop"}
 
 _EN_PERIOD = (
-    r"(?:(?:[Ii]n|[Dd]uring|[Ff]or|[Bb]y|[Aa]s of|[Ss]ince|[Tt]hrough|[Oo]ver|"
+    r"(?:(?:[Ii]n|[Dd]uring|[Ff]or|[Bb]y|[Aa]s of|[Ss]ince|[Tt]hrough|[Oo]ver|of|"
     r"(?:[Aa]t|[Bb]y) the end of)[ \u00a0]+)?(?:the[ \u00a0]+)?"
     r"(?:(?:first|second|third|fourth|last|1st|2nd|3rd|4th)[ \u00a0]+"
     r"(?:half|quarter|three quarters|two quarters|(?:two|three|four|five|six|seven|eight|nine|"
@@ -70,6 +70,7 @@ _ZH_PERIOD = (
 )
 PERIOD_RE = re.compile(rf"(?<![A-Za-z\d])(?:{_EN_PERIOD}|{_ZH_PERIOD})")
 _YEAR_RE = re.compile(r"(?:19|20)\d{2}")
+_BARE_YEAR_RE = re.compile(r"(?:the[ \u00a0]+)?(?:19|20)\d{2}(?:[ \u00a0]*[-–][ \u00a0]*(?:19|20)\d{2})?")
 _RELATIVE_RE = re.compile(r"(?:the )?(?:last|this|next|the previous|the past) year")
 
 _METRIC_LABELS: dict[str, str] = {}
@@ -152,8 +153,8 @@ def periods(text: str, start: int, end: int, masks: Masks) -> list[tuple[int, in
         surface = m.group()
         if masks.covers(m.start(), m.end()):
             continue
-        if _RELATIVE_RE.fullmatch(surface):
-            continue
+        if _RELATIVE_RE.fullmatch(surface) or _BARE_YEAR_RE.fullmatch(surface):
+            continue  # "the 2020 Report", "from last year": no preposition, no period
         found.append((m.start(), m.end(), surface))
     return found
 

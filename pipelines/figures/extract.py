@@ -78,7 +78,7 @@ _LEVEL_RE = re.compile(
 _ADJ_MONEY_RE = re.compile(r"-(thousand|million|billion|trillion)-(yuan|dollar|euro)(?![A-Za-z])")
 _TIME_RE = re.compile(rf"{_SP}?(?:{alternation(EN_TIME_WORDS)})(?![A-Za-z])", re.IGNORECASE)
 _WORD_RE = re.compile(r"[ \u00a0]([A-Za-z][A-Za-z'’-]*)")
-_ZH_NOUN_RE = re.compile(r"[\u4e00-\u9fff]{1,6}")
+_ZH_NOUN_RE = re.compile(r"[\u4e00-\u9fff]{1,8}")
 _ZH_NOUN_BEFORE_RE = re.compile(r"[\u4e00-\u9fff]{1,4}\Z")
 _ZH_VERB_RE = re.compile("集中|签约|开工|落户|投产|建成|完成|实现|总投资|共计|合计|参加|入驻")
 _ZH_NOUN_STOP = "的在和与及等并已将于为是有了从对向共达均都被把以参签落获中"
@@ -93,7 +93,7 @@ _ANAPHOR_AFTER_RE = re.compile(
 _NUMBER_OF_RE = re.compile(r"\bnumber of ((?:[a-z-]+ ){0,4}?[a-z-]+s)\b")
 _NOT_PLURAL = frozenset(
     "this its his has was is does goes gets makes takes plus less unless various previous "
-    "famous numerous serious across thus per cent percent yuan times years months days "
+    "famous numerous serious across thus per cent percent yuan times years months days overseas "
     "weeks hours minutes seconds decades us".split()
 )
 _COUNT_STOP = frozenset(
@@ -341,11 +341,13 @@ def _count(
     for _ in range(5):
         wm = _WORD_RE.match(text, cursor)
         word = wm.group(1) if wm else ""
-        if not wm or word.lower() in _COUNT_STOP or not (word[0].islower() or _ACRONYM_RE.fullmatch(word)):
+        if not wm or word.lower() in _COUNT_STOP or not word[0].isalpha():
             break
         words.append((wm.group(1), wm.end()))
         cursor = wm.end()
     head = next((i for i, (w, _) in enumerate(words) if _is_plural(w)), None)
+    if head is None or not (words[head][0][0].islower() or _ACRONYM_RE.fullmatch(words[head][0])):
+        return None  # "5 Star Hotels" is a name; "330 German companies" is a count
     if head is None:
         return None
     end = words[head][1]

@@ -13,6 +13,8 @@ import re
 # ---------------------------------------------------------------------------- scales
 EN_SCALES: dict[str, float] = {
     "hundred million": 1e8,
+    "hundred thousand": 1e5,
+    "hundred": 1e2,
     "ten thousand": 1e4,
     "thousand": 1e3,
     "million": 1e6,
@@ -208,9 +210,12 @@ BASE_UNITS: dict[str, str] = {
 EN_TIME_WORDS = (
     "years", "year", "months", "month", "weeks", "week", "days", "day", "hours", "hour",
     "minutes", "minute", "seconds", "decades", "decade", "centuries", "century", "times",
-    "o'clock", "am", "pm", "a.m.", "p.m.",
+    "o'clock", "o’clock", "am", "pm", "a.m.", "p.m.",
+    # lengths and speeds are not figures this project tracks
+    "kilometers", "kilometres", "kilometer", "kilometre", "km", "meters", "metres", "meter",
+    "metre", "miles", "mile", "km/h",
 )  # fmt: skip
-ZH_NON_FIGURE_SUFFIXES = "年月日天周时分秒岁届期次号路楼层室栋幢线"
+ZH_NON_FIGURE_SUFFIXES = "年月日天周时分秒岁届期次号路楼层室栋幢线米"
 
 # classifiers that make a Chinese number a count: "61个项目", "20家企业", "三个万亿级产业"
 ZH_CLASSIFIERS = "个家项名位座台套件批场所条种户人只辆艘架款"
