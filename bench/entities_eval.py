@@ -37,7 +37,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pipelines.entities import extract_entities  # noqa: E402
 
-DEFAULT_GOLD = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "seeds" / "entities-gold.json"
+DEFAULT_GOLD = (
+    Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "seeds" / "entities-gold.json"
+)
 THRESHOLDS = {"person+title": 0.95, "organization": 0.90, "place": 0.95}
 GOLD_KEYS = {"persons": "person", "organizations": "organization", "places": "place"}
 
@@ -91,7 +93,7 @@ def evaluate(gold_path: Path, verbose: bool = False) -> dict[str, dict[str, floa
                     predicted[m["id"]].append(m)
             required = [g for g, t in golds if t == typ and not neutral_for(g, typ, t)]
             found, titled = set(), set()
-            for pid, ms in predicted.items():
+            for ms in predicted.values():
                 hits = [(g, t) for g, t in golds if any(mention_matches(m, g, text) for m in ms)]
                 req = [g for g, t in hits if t == typ and not neutral_for(g, typ, t)]
                 if req:
@@ -104,7 +106,9 @@ def evaluate(gold_path: Path, verbose: bool = False) -> dict[str, dict[str, floa
                         counts["person+title"]["tp_pred"] += bool(ok)
                         counts["person+title"]["pred"] += 1
                         if verbose and not ok:
-                            print(f"  {doc} person title: {ms[0]['name']!r} predicted {title!r}, gold {req[0].get('title')!r}")
+                            print(
+                                f"  {doc} person title: {ms[0]['name']!r} predicted {title!r}, gold {req[0].get('title')!r}"
+                            )
                     counts[typ]["pred"] += 1
                 elif any(neutral_for(g, typ, t) for g, t in hits):
                     continue
@@ -147,7 +151,9 @@ def main() -> int:
     print(f"{'type':14} {'precision':>9} {'recall':>7} {'F1':>6} {'pred':>5} {'gold':>5}")
     for typ in ("person", "person+title", "organization", "place"):
         s = scores.get(typ, _scores(defaultdict(int)))
-        print(f"{typ:14} {s['precision']:9.3f} {s['recall']:7.3f} {s['f1']:6.3f} {s['predicted']:5d} {s['gold']:5d}")
+        print(
+            f"{typ:14} {s['precision']:9.3f} {s['recall']:7.3f} {s['f1']:6.3f} {s['predicted']:5d} {s['gold']:5d}"
+        )
     if args.check:
         failed = [t for t, th in THRESHOLDS.items() if scores.get(t, {"f1": 0.0})["f1"] < th]
         for t in failed:

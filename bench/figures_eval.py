@@ -27,9 +27,10 @@ import json
 import sys
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -116,7 +117,9 @@ def close(a: float | None, b: float | None) -> bool:
 
 def level(p: Pred, g: dict[str, Any]) -> int:
     """0 = no match, 1 = value, 2 = value+unit, 3 = full."""
-    if not (p.start < g["end"] and g["start"] < p.end) or not close(p.normalized, g.get("normalized_value")):
+    if not (p.start < g["end"] and g["start"] < p.end) or not close(
+        p.normalized, g.get("normalized_value")
+    ):
         return 0
     if p.unit_key is None or str(p.unit_key).lower() != str(gold_unit_key(g)).lower():
         return 1
@@ -172,7 +175,9 @@ def evaluate(gold: dict[str, Any], base: Path, system: Callable[[str], list[Pred
             if g.get("core"):
                 n_core += 1
                 if lv < 2:
-                    failures.append(f"{key}: core figure {g['surface']!r} at {g['start']} level {lv}")
+                    failures.append(
+                        f"{key}: core figure {g['surface']!r} at {g['start']} level {lv}"
+                    )
             target = g.get("equivalent_of")
             if target and j in m and ids.get(target) in m:
                 want = m[ids[target]][0]
@@ -192,7 +197,9 @@ def evaluate(gold: dict[str, Any], base: Path, system: Callable[[str], list[Pred
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("gold", nargs="?", type=Path, default=DEFAULT_GOLD)
-    ap.add_argument("--check", action="store_true", help="exit 1 unless the done-when criteria hold")
+    ap.add_argument(
+        "--check", action="store_true", help="exit 1 unless the done-when criteria hold"
+    )
     ap.add_argument("--repeat", type=int, default=5, help="timing runs (best is kept)")
     args = ap.parse_args(argv)
     gold = json.loads(args.gold.read_text(encoding="utf-8"))

@@ -33,7 +33,7 @@ class WarcRef:
 
 @dataclass
 class Figure:
-    """A number in an article with what it measures (see README "Figures")."""
+    """A number in an article with what it measures; fields documented in docs/figures.md."""
 
     text: str
     start: int
@@ -54,7 +54,7 @@ class Figure:
     year: int | None = None  # the year stated in `period`
     subject: str | None = None
     equivalent_of: int | None = None  # index into the same article's figure list
-    normalized_unit: str | None = None  # unit of `normalized`: ISO code, km2, %, pp, t, m3, kWh, kW, items
+    normalized_unit: str | None = None  # of `normalized`: ISO code, km2, %, pp, t, m3, kWh, kW
     currency_implied: bool = False  # "4 trillion" after "4 trillion yuan": currency from context
     sentence: str | None = None
     sentence_start: int | None = None

@@ -3,13 +3,15 @@
 Run once when the sources change; the outputs are committed, so the crawler itself needs
 neither cpca, pypinyin nor babel at run time:
 
-    python scripts/build_gazetteer.py            # writes crawler/data/{divisions,countries}.tsv, pinyin.txt
+    python scripts/build_gazetteer.py   # writes crawler/data/{divisions,countries,t2s}.tsv, pinyin.txt
 
 Sources (see crawler/data/README.md for licences):
 - cpca's shipped ``resources/adcodes.csv`` (GB/T 2260 codes, Chinese names, coordinates) and
   ``resources/56_nations.csv`` (ethnic group names, stripped from autonomous-area names);
 - pypinyin for the English (Hanyu Pinyin) names and for the set of valid pinyin syllables;
-- babel's CLDR territory names (English and Chinese) for countries.
+- babel's CLDR territory names (English and Chinese) for countries;
+- OpenCC's character table (TSCharacters.txt, shipped in opencc-python-reimplemented) for the
+  one-to-one traditional -> simplified map that lets the Chinese patterns read traditional text.
 """
 
 from __future__ import annotations
@@ -36,40 +38,105 @@ ENGLISH_OVERRIDES = {
     "台湾省": ("Taiwan", []),
     "浦东新区": ("Pudong New Area", ["Pudong", "Pudong New District"]),
     # Established English names of non-Han place names (pinyin kept as an alias).
-    "呼和浩特市": ("Hohhot", ["Huhehaote"]), "鄂尔多斯市": ("Ordos", ["E'erduosi"]),
-    "呼伦贝尔市": ("Hulunbuir", ["Hulunbei'er"]), "巴彦淖尔市": ("Bayannur", ["Bayannao'er"]),
-    "乌兰察布市": ("Ulanqab", ["Wulanchabu"]), "锡林郭勒盟": ("Xilingol League", ["Xilingol"]),
-    "阿拉善盟": ("Alxa League", ["Alxa"]), "兴安盟": ("Hinggan League", ["Xing'an League"]),
-    "哈尔滨市": ("Harbin", ["Ha'erbin"]), "齐齐哈尔市": ("Qiqihar", ["Qiqiha'er"]),
+    "呼和浩特市": ("Hohhot", ["Huhehaote"]),
+    "鄂尔多斯市": ("Ordos", ["E'erduosi"]),
+    "呼伦贝尔市": ("Hulunbuir", ["Hulunbei'er"]),
+    "巴彦淖尔市": ("Bayannur", ["Bayannao'er"]),
+    "乌兰察布市": ("Ulanqab", ["Wulanchabu"]),
+    "锡林郭勒盟": ("Xilingol League", ["Xilingol"]),
+    "阿拉善盟": ("Alxa League", ["Alxa"]),
+    "兴安盟": ("Hinggan League", ["Xing'an League"]),
+    "哈尔滨市": ("Harbin", ["Ha'erbin"]),
+    "齐齐哈尔市": ("Qiqihar", ["Qiqiha'er"]),
     "大兴安岭地区": ("Da Hinggan Ling Prefecture", ["Daxing'anling"]),
-    "拉萨市": ("Lhasa", ["Lasa"]), "日喀则市": ("Shigatse", ["Rikaze"]), "昌都市": ("Qamdo", ["Changdu"]),
-    "林芝市": ("Nyingchi", ["Linzhi"]), "那曲市": ("Nagqu", ["Naqu"]), "那曲地区": ("Nagqu", ["Naqu"]),
-    "阿里地区": ("Ngari Prefecture", ["Ngari"]), "乌鲁木齐市": ("Urumqi", ["Wulumuqi"]),
-    "克拉玛依市": ("Karamay", ["Kelamayi"]), "吐鲁番市": ("Turpan", ["Tulufan"]),
-    "喀什地区": ("Kashgar Prefecture", ["Kashgar", "Kashi"]), "和田地区": ("Hotan Prefecture", ["Hotan", "Hetian"]),
-    "阿克苏地区": ("Aksu Prefecture", ["Aksu"]), "塔城地区": ("Tacheng Prefecture", ["Tacheng"]),
+    "拉萨市": ("Lhasa", ["Lasa"]),
+    "日喀则市": ("Shigatse", ["Rikaze"]),
+    "昌都市": ("Qamdo", ["Changdu"]),
+    "林芝市": ("Nyingchi", ["Linzhi"]),
+    "那曲市": ("Nagqu", ["Naqu"]),
+    "那曲地区": ("Nagqu", ["Naqu"]),
+    "阿里地区": ("Ngari Prefecture", ["Ngari"]),
+    "乌鲁木齐市": ("Urumqi", ["Wulumuqi"]),
+    "克拉玛依市": ("Karamay", ["Kelamayi"]),
+    "吐鲁番市": ("Turpan", ["Tulufan"]),
+    "喀什地区": ("Kashgar Prefecture", ["Kashgar", "Kashi"]),
+    "和田地区": ("Hotan Prefecture", ["Hotan", "Hetian"]),
+    "阿克苏地区": ("Aksu Prefecture", ["Aksu"]),
+    "塔城地区": ("Tacheng Prefecture", ["Tacheng"]),
     "阿勒泰地区": ("Altay Prefecture", ["Altay"]),
 }
 # Place-name readings where pypinyin's default reading is not the one used in the name.
 READING_OVERRIDES = {
-    "六安": "lu an", "蚌埠": "beng bu", "蚌山": "beng shan", "亳州": "bo zhou", "歙": "she",
-    "黟": "yi", "丽水": "li shui", "乐清": "yue qing", "台州": "tai zhou", "长兴": "chang xing",
-    "长宁": "chang ning", "长丰": "chang feng", "重庆": "chong qing", "厦门": "xia men",
-    "枞阳": "zong yang", "涡阳": "guo yang", "埇桥": "yong qiao", "盱眙": "xu yi",
-    "睢宁": "sui ning", "邗江": "han jiang", "句容": "ju rong", "溧阳": "li yang", "溧水": "li shui",
-    "鄞州": "yin zhou", "嵊州": "sheng zhou", "泗洪": "si hong", "濉溪": "sui xi", "砀山": "dang shan",
-    "番禺": "pan yu", "铅山": "yan shan", "洪洞": "hong tong", "蔚": "yu", "单": "shan",
-    "莘": "shen", "栖霞": "qi xia", "会稽": "kuai ji", "大观": "da guan",
-    "相城": "xiang cheng", "吴江": "wu jiang", "姑苏": "gu su", "虎丘": "hu qiu", "吴中": "wu zhong",
-    "乐平": "le ping", "东阿": "dong e", "都江堰": "du jiang yan", "长沙": "chang sha", "闵行": "min hang", "朝阳": "chao yang", "漯河": "luo he",
-    "吕梁": "lv liang", "长春": "chang chun", "长治": "chang zhi", "调兵山": "diao bing shan",
+    "六安": "lu an",
+    "蚌埠": "beng bu",
+    "蚌山": "beng shan",
+    "亳州": "bo zhou",
+    "歙": "she",
+    "黟": "yi",
+    "丽水": "li shui",
+    "乐清": "yue qing",
+    "台州": "tai zhou",
+    "长兴": "chang xing",
+    "长宁": "chang ning",
+    "长丰": "chang feng",
+    "重庆": "chong qing",
+    "厦门": "xia men",
+    "枞阳": "zong yang",
+    "涡阳": "guo yang",
+    "埇桥": "yong qiao",
+    "盱眙": "xu yi",
+    "睢宁": "sui ning",
+    "邗江": "han jiang",
+    "句容": "ju rong",
+    "溧阳": "li yang",
+    "溧水": "li shui",
+    "鄞州": "yin zhou",
+    "嵊州": "sheng zhou",
+    "泗洪": "si hong",
+    "濉溪": "sui xi",
+    "砀山": "dang shan",
+    "番禺": "pan yu",
+    "铅山": "yan shan",
+    "洪洞": "hong tong",
+    "蔚": "yu",
+    "单": "shan",
+    "莘": "shen",
+    "栖霞": "qi xia",
+    "会稽": "kuai ji",
+    "大观": "da guan",
+    "相城": "xiang cheng",
+    "吴江": "wu jiang",
+    "姑苏": "gu su",
+    "虎丘": "hu qiu",
+    "吴中": "wu zhong",
+    "乐平": "le ping",
+    "东阿": "dong e",
+    "都江堰": "du jiang yan",
+    "长沙": "chang sha",
+    "闵行": "min hang",
+    "朝阳": "chao yang",
+    "漯河": "luo he",
+    "吕梁": "lv liang",
+    "长春": "chang chun",
+    "长治": "chang zhi",
+    "调兵山": "diao bing shan",
 }
 # (suffix, level-independent English word); longest first. Autonomous areas keep "Autonomous".
 SUFFIXES = [
-    ("特别行政区", ""), ("自治区", "Autonomous Region"), ("自治州", "Autonomous Prefecture"),
-    ("自治县", "Autonomous County"), ("自治旗", "Autonomous Banner"), ("林区", "Forest District"),
-    ("新区", "New Area"), ("地区", "Prefecture"), ("省", "Province"), ("市", "City"),
-    ("区", "District"), ("县", "County"), ("旗", "Banner"), ("盟", "League"),
+    ("特别行政区", ""),
+    ("自治区", "Autonomous Region"),
+    ("自治州", "Autonomous Prefecture"),
+    ("自治县", "Autonomous County"),
+    ("自治旗", "Autonomous Banner"),
+    ("林区", "Forest District"),
+    ("新区", "New Area"),
+    ("地区", "Prefecture"),
+    ("省", "Province"),
+    ("市", "City"),
+    ("区", "District"),
+    ("县", "County"),
+    ("旗", "Banner"),
+    ("盟", "League"),
 ]
 
 
@@ -172,8 +239,17 @@ def build_divisions() -> list[list[str]]:
             if code[2:4] in ("01", "02") and code[:2] in ("11", "12", "31", "50"):
                 parent = code[:2] + "0000"  # districts of the four municipalities
         rows.append(
-            [code, level, canonical, name, short_zh, "|".join(aliases), parent,
-             f"{float(rec['latitude']):.6f}", f"{float(rec['longitude']):.6f}"]
+            [
+                code,
+                level,
+                canonical,
+                name,
+                short_zh,
+                "|".join(aliases),
+                parent,
+                f"{float(rec['latitude']):.6f}",
+                f"{float(rec['longitude']):.6f}",
+            ]
         )
     rows.sort()
     return rows
@@ -183,7 +259,11 @@ def build_countries() -> list[list[str]]:
     en, zh = Locale("en").territories, Locale("zh").territories
     rows = []
     for code, name in sorted(en.items()):
-        if len(code) != 2 or not code.isalpha() or code in ("CN", "HK", "MO", "TW", "ZZ", "EU", "EZ", "UN", "QO"):
+        if (
+            len(code) != 2
+            or not code.isalpha()
+            or code in ("CN", "HK", "MO", "TW", "ZZ", "EU", "EZ", "UN", "QO")
+        ):
             continue
         rows.append([code, name, zh.get(code, "")])
     rows.append(["CN", "China", "中国"])
@@ -198,6 +278,18 @@ def build_syllables() -> list[str]:
     return sorted(found)
 
 
+def build_t2s() -> list[list[str]]:
+    """Traditional -> simplified, single characters only, so offsets stay valid after mapping."""
+    path = importlib.resources.files("opencc") / "dictionary" / "TSCharacters.txt"
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        trad, _, simp = line.partition("\t")
+        first = simp.split()[0] if simp.split() else ""
+        if len(trad) == 1 and len(first) == 1 and trad != first:
+            rows.append([trad, first])
+    return rows
+
+
 def write_tsv(path: Path, header: list[str], rows: list[list[str]]) -> None:
     with path.open("w", encoding="utf-8", newline="") as f:
         w = csv.writer(f, delimiter="\t", lineterminator="\n")
@@ -208,14 +300,31 @@ def write_tsv(path: Path, header: list[str], rows: list[list[str]]) -> None:
 def main() -> None:
     DATA.mkdir(parents=True, exist_ok=True)
     divisions = build_divisions()
-    write_tsv(DATA / "divisions.tsv",
-              ["code", "level", "name", "name_zh", "short_zh", "aliases", "parent_code", "latitude", "longitude"],
-              divisions)
+    write_tsv(
+        DATA / "divisions.tsv",
+        [
+            "code",
+            "level",
+            "name",
+            "name_zh",
+            "short_zh",
+            "aliases",
+            "parent_code",
+            "latitude",
+            "longitude",
+        ],
+        divisions,
+    )
     countries = build_countries()
     write_tsv(DATA / "countries.tsv", ["code", "name", "name_zh"], countries)
+    t2s = build_t2s()
+    write_tsv(DATA / "t2s.tsv", ["traditional", "simplified"], t2s)
     syllables = build_syllables()
     (DATA / "pinyin.txt").write_text("\n".join(syllables) + "\n", encoding="utf-8")
-    print(f"{len(divisions)} divisions, {len(countries)} countries, {len(syllables)} pinyin syllables")
+    print(
+        f"{len(divisions)} divisions, {len(countries)} countries, {len(t2s)} traditional characters, "
+        f"{len(syllables)} pinyin syllables"
+    )
 
 
 if __name__ == "__main__":

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -98,8 +100,8 @@ def test_text_scanners_never_raise(text: str) -> None:
     date_from_url("http://example.com/" + text)
 
 
-# Every non-null `published` string of /work/shared/corpus/articles/articles.jsonl (40 real
-# texts, see tests/fixtures/seeds/ORIGINS.md for the corpus), with the day it names; the
+# Every non-null `published` string of demo/corpus/articles.jsonl (40 real texts, see
+# demo/corpus/ARTICLES.md), with the day it names; the
 # day was read off each article's text by hand.
 ARTICLE_DATES = [
     ("2021-01-19", "2021-01-19"),
@@ -128,6 +130,12 @@ ARTICLE_DATES = [
     ("April 28, 2025", "2025-04-28"),
     ("July 08, 2023", "2023-07-08"),
 ]
+
+
+def test_article_dates_cover_the_whole_corpus() -> None:
+    corpus = Path(__file__).resolve().parent.parent / "demo" / "corpus" / "articles.jsonl"
+    printed = {json.loads(line)["published"] for line in corpus.read_text(encoding="utf-8").splitlines()}
+    assert printed - {None} == {published for published, _ in ARTICLE_DATES}
 
 
 @pytest.mark.parametrize(("published", "day"), ARTICLE_DATES)

@@ -1,6 +1,7 @@
 """Entities in Chinese text: gazetteer names on jieba word boundaries, organisations and zones by
 suffix (市 区 县 园区 集团 有限公司 ...), and people introduced by a title (市委书记曹路宝).
 
+Traditional characters are mapped to simplified ones first (蘇州 -> 苏州), one for one.
 jieba decides where words begin and end, so a place name inside a longer word (三明 in 三明治,
 "sandwich") is not a place; part-of-speech tags decide how far an organisation name reaches back
 (nouns and place names, not verbs or time words).
@@ -14,15 +15,44 @@ from functools import cache
 
 from crawler.items import Entity
 
-from .lexicon import Lexicon
+from .lexicon import Lexicon, rank
 from .places import Match, choose
 from .spans import Span
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _NOUNISH = ("n", "ns", "nt", "nz", "nr", "j", "vn", "an", "eng", "nrt", "nrfg", "b")
 _SINGLE_STOP = frozenset(
-    "全部 内部 外部 东部 西部 南部 北部 中部 部分 干部 俱乐部 总部 局部 局面 格局 布局 结局 当局 大局 开局 "
-    "全局 顾部 头部 底部 细部 腹部 面部 胸部".split()
+    [
+        "全部",
+        "内部",
+        "外部",
+        "东部",
+        "西部",
+        "南部",
+        "北部",
+        "中部",
+        "部分",
+        "干部",
+        "俱乐部",
+        "总部",
+        "局部",
+        "局面",
+        "格局",
+        "布局",
+        "结局",
+        "当局",
+        "大局",
+        "开局",
+        "全局",
+        "總部",
+        "顾部",
+        "头部",
+        "底部",
+        "细部",
+        "腹部",
+        "面部",
+        "胸部",
+    ]
 )
 _SURNAMES_ZH = frozenset(
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁谢宋唐韩冯邓曹彭曾肖田董潘袁蔡蒋余杜叶程魏苏吕丁任沈姚卢姜崔"
@@ -58,29 +88,41 @@ def _words(text: str) -> list[tuple[str, str, int]]:
 def find_chinese(text: str, lex: Lexicon) -> list[Span]:
     if not _CJK.search(text):
         return []
+    original, text = text, text.translate(lex.t2s)  # one for one: offsets index the original
     words = _words(text)
-    starts = {s for _, _, s in words}
-    ends = {s + len(w) for w, _, s in words}
-    spans = _gazetteer(text, lex, starts, ends)
+    spans = _gazetteer(text, lex, words)
     spans += _suffixed(text, words, lex)
-    spans += _people(text, words, lex)
+    spans += _people(text, original, words, lex)
     return spans
 
 
-def _gazetteer(text: str, lex: Lexicon, starts: set[int], ends: set[int]) -> list[Span]:
+def _gazetteer(text: str, lex: Lexicon, words: list[tuple[str, str, int]]) -> list[Span]:
+    """Longest gazetteer names starting on a word boundary (or right after another name).
+
+    A name without its suffix (白银 for 白银市) must also end on a word boundary, and outside the
+    Yangtze River Delta jieba must tag it as a place name: 白银 alone is usually "silver".
+    """
+    starts = {s: (w, f) for w, f, s in words}
+    ends = {s + len(w) for w, _, s in words}
     matches: list[Match] = []
-    i, n = 0, len(text)
+    i, n, chained = 0, len(text), -1
     while i < n:
-        if text[i] not in lex.zh_first_chars or i not in starts:
+        if text[i] not in lex.zh_first_chars or (i not in starts and i != chained):
             i += 1
             continue
         for length in range(min(lex.max_zh_chars, n - i), 1, -1):
-            cands = lex.zh.get(text[i : i + length])
+            name = text[i : i + length]
+            cands = lex.zh.get(name)
             if not cands:
                 continue
-            full = any(c.entity.name_zh == text[i : i + length] for c in cands)
-            if full or i + length in ends:
+            full = any(c.entity.name_zh == name or c.level == "park" for c in cands)
+            word, flag = starts.get(i, ("", ""))
+            trusted = any(rank(c)[1] == 0 for c in cands) or (
+                word == name and flag.startswith("ns")
+            )
+            if full or (i + length in ends and trusted):
                 matches.append(Match(i, i + length, cands))
+                chained = i + length
                 i += length - 1
                 break
         i += 1
@@ -88,13 +130,23 @@ def _gazetteer(text: str, lex: Lexicon, starts: set[int], ends: set[int]) -> lis
     return [Span(m.start, m.end, chosen[k].entity, strength=2) for k, m in enumerate(matches)]
 
 
+def _orgish(word: tuple[str, str, int], lex: Lexicon) -> bool:
+    """Can this word be part of an organisation name? Nouns and place names (jieba often tags
+    相城 as a verb and 吴江 as a person, so the gazetteer is asked too)."""
+    w, flag, _ = word
+    return bool(_CJK.match(w)) and (flag.startswith(_NOUNISH) or w in lex.zh)
+
+
 def _org_type(name: str, lex: Lexicon) -> str:
     zh = lex.words["zh"]
     if any(p in name for p in zh["party_markers"]):
         return "party"
     for typ, marks in (
-        ("company", ("公司", "集团", "银行")), ("university", ("大学", "学院")), ("research", ("研究院", "研究所")),
-        ("association", ("协会", "商会", "联盟")), ("media", ("日报", "电视台", "新闻社")),
+        ("company", ("公司", "集团", "银行")),
+        ("university", ("大学", "学院")),
+        ("research", ("研究院", "研究所")),
+        ("association", ("协会", "商会", "联盟")),
+        ("media", ("日报", "电视台", "新闻社")),
     ):
         if any(m in name for m in marks):
             return typ
@@ -113,12 +165,21 @@ def _suffixed(text: str, words: list[tuple[str, str, int]], lex: Lexicon) -> lis
         if not (zone or org) or w in _SINGLE_STOP:
             continue
         b = k
-        while b > 0 and words[b - 1][1].startswith(_NOUNISH) and _CJK.match(words[b - 1][0]) and s + len(w) - words[b - 1][2] <= 20:
+        while b > 0 and _orgish(words[b - 1], lex) and s + len(w) - words[b - 1][2] <= 20:
             b -= 1
         start, end = words[b][2], s + len(w)
         name = text[start:end]
-        if len(name) <= len(zone or org or "") or (org and len(org) == 1 and b == k and flag != "nt"):
+        if len(name) <= len(zone or org or ""):
             continue
+        if (
+            org
+            and len(org) == 1
+            and flag != "nt"
+            and not any(name[:n] in lex.zh for n in range(2, 6))
+        ):
+            continue  # 局 部 厅 委 alone make too many words (布局, 总部): only after a place name
+        if zone and any(w[-n:] in lex.zh for n in range(3, len(w) + 1)):
+            continue  # 上海市浦东新区 is a division, 苏州工业园区 a gazetteer zone: the gazetteer has them
         if zone:
             ent = Entity(type="place", name=name, subtype="park", name_zh=name)
         else:
@@ -127,7 +188,11 @@ def _suffixed(text: str, words: list[tuple[str, str, int]], lex: Lexicon) -> lis
     return out
 
 
-def _people(text: str, words: list[tuple[str, str, int]], lex: Lexicon) -> list[Span]:
+def _people(
+    text: str, original: str, words: list[tuple[str, str, int]], lex: Lexicon
+) -> list[Span]:
+    """Title word then a surname and one or two characters: 苏州市委书记曹路宝. Titles are kept as
+    written (traditional stays traditional); names are simplified, so one person is one entity."""
     titles = sorted(lex.words["zh"]["title_words"], key=len, reverse=True)
     out = []
     for k, (w, _flag, s) in enumerate(words):
@@ -139,15 +204,19 @@ def _people(text: str, words: list[tuple[str, str, int]], lex: Lexicon) -> list[
             continue
         for length in (3, 2):
             name = text[p : p + length]
-            if len(name) == length and all(_CJK.match(c) for c in name) and _AFTER_NAME.match(text, p + length):
+            if (
+                len(name) == length
+                and all(_CJK.match(c) for c in name)
+                and _AFTER_NAME.match(text, p + length)
+            ):
                 b = k
-                while b > 0 and words[b - 1][1].startswith(_NOUNISH) and _CJK.match(words[b - 1][0]) and s - words[b - 1][2] <= 14:
+                while b > 0 and _orgish(words[b - 1], lex) and s - words[b - 1][2] <= 14:
                     b -= 1
-                title = text[words[b][2] : p]
+                title = original[words[b][2] : p]
                 org = title[: -len(title_word)]
+                title_word = title[-len(title_word) :]
                 role = {"role": title_word, **({"organization": org} if org else {})}
                 ent = Entity(type="person", name=name, name_zh=name)
                 out.append(Span(p, p + length, ent, title=title, roles=[role]))
                 break
     return out
-

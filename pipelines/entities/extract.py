@@ -25,7 +25,9 @@ from .tokens import Sentences, tokenize
 
 log = logging.getLogger(__name__)
 _LATIN = re.compile(r"[A-Za-z]{2}")
-_UNIT = re.compile(r"[ \t]+(?:International|Global|Cloud|China|Technologies|Technology|Holdings|Group|Capital|Bank|Research|Labs)\b")
+_UNIT = re.compile(
+    r"[ \t]+(?:International|Global|Cloud|China|Technologies|Technology|Holdings|Group|Capital|Bank|Research|Labs)\b"
+)
 _ACRONYM_DEF = re.compile(r"\s*[（(]([A-Z][A-Za-z0-9&]{1,9})[)）]")
 
 
@@ -60,8 +62,16 @@ def _extract(text: str, lang: str | None) -> list[Mention]:
     for s in kept:
         sent_start, sentence = sentences.of(s.start)
         out.append(
-            Mention(entity=s.entity, text=text[s.start : s.end], start=s.start, end=s.end, title=s.title,
-                    roles=s.roles, sentence=sentence, sentence_start=sent_start)
+            Mention(
+                entity=s.entity,
+                text=text[s.start : s.end],
+                start=s.start,
+                end=s.end,
+                title=s.title,
+                roles=s.roles,
+                sentence=sentence,
+                sentence_start=sent_start,
+            )
         )
     return out
 
@@ -82,16 +92,23 @@ def _english(text: str, lex: Lexicon) -> list[Span]:
 
 
 def _business_unit(text: str, start: int, end: int, parent: Entity) -> list[Span]:
-    """"Tmall International", "Alibaba Cloud": a known company name plus a unit word is a company."""
+    """ "Tmall International", "Alibaba Cloud": a known company name plus a unit word is a company."""
     m = _UNIT.match(text, end)
     if not m or parent.subtype != "company":
         return []
     name = " ".join(text[start : m.end()].split())
-    return [Span(start, m.end(), Entity(type="organization", name=name, subtype=parent.subtype), strength=2)]
+    return [
+        Span(
+            start,
+            m.end(),
+            Entity(type="organization", name=name, subtype=parent.subtype),
+            strength=2,
+        )
+    ]
 
 
 def _acronyms(text: str, spans: list[Span]) -> list[Span]:
-    """"Economic Development Commission (EDC)": later "EDC" is the same entity."""
+    """ "Economic Development Commission (EDC)": later "EDC" is the same entity."""
     out = []
     for s in spans:
         if s.entity.type not in ("organization", "place"):

@@ -20,7 +20,15 @@ from crawler.items import Entity
 
 DATA = Path(__file__).resolve().parents[2] / "crawler" / "data"
 YRD_PROVINCES = frozenset({"310000", "320000", "330000", "340000"})
-_LEVEL_RANK = {"country": 0, "province": 1, "region": 1, "prefecture": 2, "city": 2, "county": 3, "park": 4}
+_LEVEL_RANK = {
+    "country": 0,
+    "province": 1,
+    "region": 1,
+    "prefecture": 2,
+    "city": 2,
+    "county": 3,
+    "park": 4,
+}
 _WORD = re.compile(r"[^\s,;:!?\"“”()\[\]{}<>|/]+")
 
 
@@ -62,6 +70,9 @@ class Lexicon:
     max_en_words: int = 1
     max_zh_chars: int = 1
     zh_first_chars: frozenset[str] = frozenset()
+    t2s: dict[int, str] = field(
+        default_factory=dict
+    )  # str.translate table, traditional -> simplified
 
     def add_en(self, phrase: str, cand: Candidate) -> None:
         key = norm_key(phrase)
@@ -102,8 +113,13 @@ def _divisions(lex: Lexicon) -> None:
         for row in csv.DictReader(f, delimiter="\t"):
             level = row["level"]
             ent = Entity(
-                type="place", name=row["name"], subtype=level, code=row["code"], name_zh=row["name_zh"],
-                parent_code=row["parent_code"] or "CN", latitude=float(row["latitude"]),
+                type="place",
+                name=row["name"],
+                subtype=level,
+                code=row["code"],
+                name_zh=row["name_zh"],
+                parent_code=row["parent_code"] or "CN",
+                latitude=float(row["latitude"]),
                 longitude=float(row["longitude"]),
             )
             cand = Candidate(ent, level)
@@ -118,16 +134,28 @@ def _divisions(lex: Lexicon) -> None:
 
 def _zones_and_regions(lex: Lexicon) -> None:
     for z in _yaml("zones.yml"):
-        ent = Entity(type="place", name=z["name"], subtype="park", code=z["id"], name_zh=z.get("name_zh"),
-                     parent_code=z.get("parent_code"))
+        ent = Entity(
+            type="place",
+            name=z["name"],
+            subtype="park",
+            code=z["id"],
+            name_zh=z.get("name_zh"),
+            parent_code=z.get("parent_code"),
+        )
         cand = Candidate(ent, "park")
         for name in [z["name"], *z.get("aliases", [])]:
             (lex.add_zh if re.search(r"[\u4e00-\u9fff]", name) else lex.add_en)(name, cand)
         if z.get("name_zh"):
             lex.add_zh(z["name_zh"], cand)
     for r in _yaml("regions.yml"):
-        ent = Entity(type="place", name=r["name"], subtype="region", code=r["id"], name_zh=r.get("name_zh"),
-                     parent_code=r.get("parent_code") or None)
+        ent = Entity(
+            type="place",
+            name=r["name"],
+            subtype="region",
+            code=r["id"],
+            name_zh=r.get("name_zh"),
+            parent_code=r.get("parent_code") or None,
+        )
         cand = Candidate(ent, "region")
         for name in [r["name"], *r.get("aliases", [])]:
             (lex.add_zh if re.search(r"[\u4e00-\u9fff]", name) else lex.add_en)(name, cand)
@@ -140,8 +168,13 @@ def _world(lex: Lexicon) -> None:
     countries: dict[str, Entity] = {}
     with (DATA / "countries.tsv").open(encoding="utf-8") as f:
         for row in csv.DictReader(f, delimiter="\t"):
-            ent = Entity(type="place", name=row["name"], subtype="country", code=row["code"],
-                         name_zh=row["name_zh"] or None)
+            ent = Entity(
+                type="place",
+                name=row["name"],
+                subtype="country",
+                code=row["code"],
+                name_zh=row["name_zh"] or None,
+            )
             countries[row["code"]] = ent
             lex.add_en(row["name"], Candidate(ent, "country"))
             lex.add_zh(row["name_zh"], Candidate(ent, "country"))
@@ -150,9 +183,16 @@ def _world(lex: Lexicon) -> None:
             cand = Candidate(countries[code], "country")
             (lex.add_zh if re.search(r"[\u4e00-\u9fff]", alias) else lex.add_en)(alias, cand)
     for c in world["cities"]:
-        ent = Entity(type="place", name=c["name"], subtype="city", code=f"{c['country']}-{norm_key(c['name'])}"
-                     .replace(" ", "-"), name_zh=c["name_zh"], parent_code=c["country"],
-                     latitude=c["latitude"], longitude=c["longitude"])
+        ent = Entity(
+            type="place",
+            name=c["name"],
+            subtype="city",
+            code=f"{c['country']}-{norm_key(c['name'])}".replace(" ", "-"),
+            name_zh=c["name_zh"],
+            parent_code=c["country"],
+            latitude=c["latitude"],
+            longitude=c["longitude"],
+        )
         lex.add_en(c["name"], Candidate(ent, "city"))
         lex.add_zh(c["name_zh"], Candidate(ent, "city"))
 
@@ -167,8 +207,13 @@ def _organizations(lex: Lexicon) -> None:
 
 def _industries(lex: Lexicon) -> None:
     for ind in _yaml("industries.yml"):
-        ent = Entity(type="industry", name=ind["name"], subtype=ind["parent"] or "sector", code=ind["id"],
-                     name_zh=ind["name_zh"])
+        ent = Entity(
+            type="industry",
+            name=ind["name"],
+            subtype=ind["parent"] or "sector",
+            code=ind["id"],
+            name_zh=ind["name_zh"],
+        )
         for phrase in ind["phrases"]:
             if re.search(r"[\u4e00-\u9fff]", phrase):
                 lex.industries_zh[phrase] = ent
@@ -186,9 +231,14 @@ def load() -> Lexicon:
     _organizations(lex)
     _industries(lex)
     lex.surnames = frozenset(
-        line.strip() for line in (DATA / "surnames.txt").read_text(encoding="utf-8").splitlines()
+        line.strip()
+        for line in (DATA / "surnames.txt").read_text(encoding="utf-8").splitlines()
         if line.strip() and not line.startswith("#")
     )
     lex.syllables = frozenset((DATA / "pinyin.txt").read_text(encoding="ascii").split())
     lex.zh_first_chars = frozenset(k[0] for k in lex.zh)
+    with (DATA / "t2s.tsv").open(encoding="utf-8") as f:
+        lex.t2s = {
+            ord(r["traditional"]): r["simplified"] for r in csv.DictReader(f, delimiter="\t")
+        }
     return lex

@@ -8,8 +8,10 @@ Three patterns, all over capitalised *chains* (joined capitalised tokens with "o
 - a lowercase descriptor in apposition ("home appliances manufacturer Lexy", "giants such as 3M
   and GE"), which makes a company of a chain without a head;
 - chains ending in a zone or venue word become places ("... Innovation Zone", "... Expo Center").
-The type is decided by the strongest head anywhere in the name: party > company suffix >
-university > research > media > government > association > other company words.
+The type: party if "CPC"/"Party" occurs anywhere, company if the name ends in a company suffix,
+else the head noun of the first segment that has one ("Research Institute of Hunan University"
+is research), by the order party > company suffix > university > research > media > government
+> association > other company words.
 """
 
 from __future__ import annotations
@@ -21,8 +23,85 @@ from .spans import Span
 from .tokens import Token, corporate_comma, joined
 
 _INNER = frozenset({"of", "and", "for", "&", "the", "on", "de"})
-_COMPANY_SUFFIX = frozenset("co co. ltd ltd. inc inc. corp corp. limited llc gmbh ag plc group company corporation".split())
-_TYPE_ORDER = ("party", "company_suffix", "university", "research", "media", "government", "association", "company")
+_COMPANY_SUFFIX = frozenset(
+    [
+        "co",
+        "co.",
+        "ltd",
+        "ltd.",
+        "inc",
+        "inc.",
+        "corp",
+        "corp.",
+        "limited",
+        "llc",
+        "gmbh",
+        "ag",
+        "plc",
+        "group",
+        "company",
+        "corporation",
+    ]
+)
+_LEADING = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "for",
+        "in",
+        "at",
+        "on",
+        "by",
+        "from",
+        "with",
+        "to",
+        "as",
+        "of",
+        "and",
+        "or",
+        "but",
+        "if",
+        "when",
+        "while",
+        "after",
+        "before",
+        "during",
+    ]
+)
+_CENTRE_QUALIFIERS = frozenset(
+    [
+        "innovation",
+        "research",
+        "service",
+        "services",
+        "development",
+        "technology",
+        "engineering",
+        "supercomputing",
+        "manufacturing",
+        "promotion",
+        "information",
+        "data",
+        "testing",
+        "training",
+        "incubation",
+        "exchange",
+        "trade",
+        "business",
+        "investment",
+    ]
+)
+_TYPE_ORDER = (
+    "party",
+    "company_suffix",
+    "university",
+    "research",
+    "media",
+    "government",
+    "association",
+    "company",
+)
 _SUCH_AS = ("such as", "including", "like")
 
 
@@ -54,6 +133,17 @@ def org_type(words: list[str], heads: dict[str, str]) -> str | None:
     return None
 
 
+def _span_type(
+    toks: list[Token], start: int, last_head: int, end: int, heads: dict[str, str]
+) -> str | None:
+    """Party anywhere, else a company suffix at the end, else the head segment decides:
+    "Research Institute of Hunan University" is research, not a university."""
+    whole = org_type([t.text for t in toks[start:end]], heads)
+    if whole in ("party",) or toks[end - 1].lower in _COMPANY_SUFFIX:
+        return whole
+    return org_type([t.text for t in toks[start : last_head + 1]], heads) or whole
+
+
 def chains(text: str, toks: list[Token], blocked: set[int]) -> list[tuple[int, int]]:
     """Token ranges [i, j) of capitalised chains; tokens starting at `blocked` offsets break them."""
     out = []
@@ -63,13 +153,22 @@ def chains(text: str, toks: list[Token], blocked: set[int]) -> list[tuple[int, i
             i += 1
             continue
         j = i + 1
-        while j < n and toks[j].start not in blocked and (
-            joined(text, toks[j - 1], toks[j]) or corporate_comma(text, toks, j)
+        while (
+            j < n
+            and toks[j].start not in blocked
+            and (joined(text, toks[j - 1], toks[j]) or corporate_comma(text, toks, j))
         ):
             t = toks[j]
+            if t.lower == "the" and toks[j - 1].lower not in ("of", "for"):
+                break
             if t.cap or t.lower in _INNER:
                 j += 1
-            elif j + 1 < n and toks[j + 1].cap and t.text.endswith("s") and joined(text, t, toks[j + 1]):
+            elif (
+                j + 1 < n
+                and toks[j + 1].cap
+                and t.text.endswith("s")
+                and joined(text, t, toks[j + 1])
+            ):
                 j += 1  # "Japan-China operators Association"
             else:
                 break
@@ -97,23 +196,40 @@ def _org(text: str, toks: list[Token], i: int, j: int, typ: str) -> Span:
     return Span(toks[i].start, toks[j - 1].end, Entity(type="organization", name=name, subtype=typ))
 
 
-def _from_chain(text: str, toks: list[Token], i: int, j: int, lex: Lexicon, heads: dict[str, str]) -> list[Span]:
-    while i < j and toks[i].lower in ("the", "a", "an"):
+def _from_chain(
+    text: str, toks: list[Token], i: int, j: int, lex: Lexicon, heads: dict[str, str]
+) -> list[Span]:
+    while i < j and (toks[i].lower in _LEADING or toks[i].lower.endswith("-based")):
         i += 1
-    if j - i < 2:
+    if j - i < 2 or toks[i].lower in _COMPANY_SUFFIX:
         return []
     words = [t.text for t in toks[i:j]]
     # "X Committee and Y Government": two organisations.
     for k in range(i + 1, j - 1):
-        if toks[k].lower == "and" and toks[k - 1].lower in heads and org_type(words[k + 1 - i :], heads):
-            return _from_chain(text, toks, i, k, lex, heads) + _from_chain(text, toks, k + 1, j, lex, heads)
+        right = words[k + 1 - i :]
+        if toks[k].lower != "and" or not (
+            org_type(right, heads) or _ends_with(right, _suffix_set(lex, "zone_heads"))
+        ):
+            continue
+        right_place = k - i >= 2 and any(
+            c.entity.type == "place" for c in lex.lookup_en(toks[k + 1].lower, toks[k + 1].text)
+        )
+        if toks[k - 1].lower in heads or right_place:
+            return _from_chain(text, toks, i, k, lex, heads) + _from_chain(
+                text, toks, k + 1, j, lex, heads
+            )
+    if _ends_with(words, _suffix_set(lex, "venue_heads")):
+        return [_place(text, toks, i, j, "venue")]
     # Segments split at "of": the organisation starts at the first segment holding a head.
     cuts = [k for k in range(i, j) if toks[k].lower == "of"]
     bounds = [i, *[c + 1 for c in cuts]]
     for s_idx, s in enumerate(bounds):
         e = cuts[s_idx] if s_idx < len(cuts) else j
         seg = [t.lower for t in toks[s:e]]
-        last_head = max((k for k in range(s, e) if toks[k].lower in heads or toks[k].lower in _COMPANY_SUFFIX), default=None)
+        last_head = max(
+            (k for k in range(s, e) if toks[k].lower in heads or toks[k].lower in _COMPANY_SUFFIX),
+            default=None,
+        )
         if last_head is None:
             continue
         start = s
@@ -122,21 +238,32 @@ def _from_chain(text: str, toks: list[Token], i: int, j: int, lex: Lexicon, head
         end = j if e < j else last_head + 1
         if s_idx == 0 and last_head == s and e == j and len(seg) == 1:
             return []
-        typ = org_type([t.text for t in toks[start:end]], heads)
+        typ = _span_type(toks, start, last_head, end, heads)
         if typ is None or end - start < 2:
             return []
-        if _ends_with([t.text for t in toks[start:end]], _suffix_set(lex, "zone_heads")):
+        if (
+            toks[last_head].lower in ("center", "centre")
+            and typ == "research"
+            and not any(t.lower in _CENTRE_QUALIFIERS for t in toks[start:last_head])
+        ):
+            return [
+                _place(text, toks, start, end, "venue")
+            ]  # "Suzhou Culture and Arts Center": a building
+        if e == j and _ends_with([t.text for t in toks[start:end]], _suffix_set(lex, "zone_heads")):
             return [_place(text, toks, start, end, "park")]
         return [_org(text, toks, start, end, typ)]
-    if _ends_with(words, _suffix_set(lex, "venue_heads")):
-        return [_place(text, toks, i, j, "venue")]
     if _ends_with(words, _suffix_set(lex, "zone_heads")):
-        return [_place(text, toks, i, j, "park")]
+        last = bounds[-1]
+        while last < j and toks[last].lower in _LEADING:
+            last += 1
+        return [_place(text, toks, last, j, "park")] if j - last >= 2 else []
     return []
 
 
-def _appositives(text: str, toks: list[Token], lex: Lexicon, heads: dict[str, str], blocked: set[int]) -> list[Span]:
-    """"home appliances manufacturer Lexy", "giants such as 3M and GE"."""
+def _appositives(
+    text: str, toks: list[Token], lex: Lexicon, heads: dict[str, str], blocked: set[int]
+) -> list[Span]:
+    """ "home appliances manufacturer Lexy", "giants such as 3M and GE"."""
     descriptors = {d.casefold() for d in lex.words["company_descriptors"]}
     out = []
     n = len(toks)
@@ -159,10 +286,19 @@ def _appositives(text: str, toks: list[Token], lex: Lexicon, heads: dict[str, st
             if k >= n or not toks[k].cap or toks[k].start in blocked:
                 break
             j = k + 1
-            while j < n and joined(text, toks[j - 1], toks[j]) and (toks[j].cap or toks[j].text == "&") and j - k < 5:
+            while (
+                j < n
+                and joined(text, toks[j - 1], toks[j])
+                and (toks[j].cap or toks[j].text == "&")
+                and j - k < 5
+            ):
                 j += 1
             name = text[toks[k].start : toks[j - 1].end]
-            if not lex.lookup_en(norm_key(name), name) or any(c.entity.type == "organization" for c in lex.lookup_en(norm_key(name), name)):
+            if all(lex.lookup_en(norm_key(part), part) for part in name.split("-")):
+                pass  # "China-Singapore": a partnership of places, not a company
+            elif not lex.lookup_en(norm_key(name), name) or any(
+                c.entity.type == "organization" for c in lex.lookup_en(norm_key(name), name)
+            ):
                 typ = org_type([x.text for x in toks[k:j]], heads) or "company"
                 out.append(_org(text, toks, k, j, typ))
             if not listing:

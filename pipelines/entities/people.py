@@ -14,6 +14,7 @@ article carries that surname.
 from __future__ import annotations
 
 import re
+
 from crawler.items import Entity
 
 from .lexicon import Lexicon, norm_key
@@ -22,17 +23,124 @@ from .tokens import Token, corporate_comma, joined
 
 _CONNECTORS = frozenset({"of", "the", "and", "for", "&", "in", "at", "on"})
 _ORG_NOUNS = frozenset(
-    "department bureau committee government company group ministry commission association municipal "
-    "provincial district city county party standing board administration office council zone park university "
-    "institute academy center centre people's province corporation agency authority congress federation "
-    "chamber alliance enterprise firm bank fund school college hospital team division branch".split()
+    [
+        "department",
+        "bureau",
+        "committee",
+        "government",
+        "company",
+        "group",
+        "ministry",
+        "commission",
+        "association",
+        "municipal",
+        "provincial",
+        "district",
+        "city",
+        "county",
+        "party",
+        "standing",
+        "board",
+        "administration",
+        "office",
+        "council",
+        "zone",
+        "park",
+        "university",
+        "institute",
+        "academy",
+        "center",
+        "centre",
+        "people's",
+        "province",
+        "corporation",
+        "agency",
+        "authority",
+        "congress",
+        "federation",
+        "chamber",
+        "alliance",
+        "enterprise",
+        "firm",
+        "bank",
+        "fund",
+        "school",
+        "college",
+        "hospital",
+        "team",
+        "division",
+        "branch",
+    ]
 )
 _NOT_NAME_WORDS = frozenset(
-    "the a an in on at of and or for to from with by as this that these those it its he she they we our "
-    "his her their china chinese english news photo source editor reporter said says".split()
+    [
+        "the",
+        "a",
+        "an",
+        "in",
+        "on",
+        "at",
+        "of",
+        "and",
+        "or",
+        "for",
+        "to",
+        "from",
+        "with",
+        "by",
+        "as",
+        "this",
+        "that",
+        "these",
+        "those",
+        "it",
+        "its",
+        "he",
+        "she",
+        "they",
+        "we",
+        "our",
+        "his",
+        "her",
+        "their",
+        "china",
+        "chinese",
+        "english",
+        "news",
+        "photo",
+        "source",
+        "editor",
+        "reporter",
+        "said",
+        "says",
+    ]
 )
 # Surnames that are also common English words: never read as a surname on their own.
-_ENGLISH_SURNAMES = frozenset("He Long Sun Song Fan Bo Man Ma Mo Ding Gong Pan Tan Ban Hang Gang Ling Bai Yu An Ai".split())
+_ENGLISH_SURNAMES = frozenset(
+    [
+        "He",
+        "Long",
+        "Sun",
+        "Song",
+        "Fan",
+        "Bo",
+        "Man",
+        "Ma",
+        "Mo",
+        "Ding",
+        "Gong",
+        "Pan",
+        "Tan",
+        "Ban",
+        "Hang",
+        "Gang",
+        "Ling",
+        "Bai",
+        "Yu",
+        "An",
+        "Ai",
+    ]
+)
 _REPORTING = re.compile(r"\b(?:said|says|told|added|noted|stressed|explained)\b")
 
 
@@ -61,9 +169,13 @@ def _build_lists(lex: Lexicon) -> dict[str, frozenset[str]]:
 
 
 def is_given_name(word: str, lex: Lexicon) -> bool:
-    """"Haidong" -> hai+dong: one to three pinyin syllables, capitalised once."""
+    """ "Haidong" -> hai+dong: one to three pinyin syllables, capitalised once."""
     parts = word.replace("'", "-").split("-")
-    if not word[:1].isupper() or len(word) > 12 or not all(p.isascii() and p.isalpha() for p in parts):
+    if (
+        not word[:1].isupper()
+        or len(word) > 12
+        or not all(p.isascii() and p.isalpha() for p in parts)
+    ):
         return False
     if any(p[1:] != p[1:].lower() for p in parts if p):
         return False
@@ -76,15 +188,24 @@ def _splits(s: str, syllables: frozenset[str], budget: int) -> bool:
         return True
     if budget == 0:
         return False
-    return any(s[:k] in syllables and _splits(s[k:], syllables, budget - 1) for k in range(min(6, len(s)), 0, -1))
+    return any(
+        s[:k] in syllables and _splits(s[k:], syllables, budget - 1)
+        for k in range(min(6, len(s)), 0, -1)
+    )
 
 
 def _is_name_word(tok: Token, lex: Lexicon, L: dict[str, frozenset[str]]) -> bool:
     low = tok.lower
     return (
-        tok.cap and not tok.text.isupper() and tok.text.isalpha() is not False
-        and low not in L["title"] and low not in L["heads"] and low not in L["events"]
-        and low not in _NOT_NAME_WORDS and tok.text not in L["place_words"] and not lex.lookup_en(low, tok.text)
+        tok.cap
+        and not tok.text.isupper()
+        and tok.text.isalpha() is not False
+        and low not in L["title"]
+        and low not in L["heads"]
+        and low not in L["events"]
+        and low not in _NOT_NAME_WORDS
+        and tok.text not in L["place_words"]
+        and not lex.lookup_en(low, tok.text)
     )
 
 
@@ -98,9 +219,18 @@ def pinyin_names(text: str, toks: list[Token], lex: Lexicon) -> list[tuple[int, 
             continue
         if not is_given_name(nxt.text, lex) or nxt.text in L["place_words"]:
             continue
-        if i + 2 < len(toks) and joined(text, nxt, toks[i + 2]) and toks[i + 2].text in L["place_words"]:
+        if (
+            i + 2 < len(toks)
+            and joined(text, nxt, toks[i + 2])
+            and toks[i + 2].text in L["place_words"]
+        ):
             continue
-        if i > 0 and joined(text, toks[i - 1], t) and toks[i - 1].cap and toks[i - 1].lower not in L["title"]:
+        if (
+            i > 0
+            and joined(text, toks[i - 1], t)
+            and toks[i - 1].cap
+            and toks[i - 1].lower not in L["title"]
+        ):
             continue  # inside a longer capitalised phrase ("Jin Ji Lake", "Hong Kong ...")
         pair = f"{t.text} {nxt.text}"
         if pair in L["not_names"] or lex.en.get(norm_key(pair)):
@@ -129,14 +259,17 @@ def _prefix_title_before(text: str, toks: list[Token], i: int, lex: Lexicon) -> 
         if i - k < 0:
             continue
         seq = toks[i - k : i]
-        if all(joined(text, a, b) for a, b in zip(seq, [*seq[1:], toks[i]])) and norm_key(
-            " ".join(t.text for t in seq)
-        ) in L["prefix"]:
+        if (
+            all(joined(text, a, b) for a, b in zip(seq, [*seq[1:], toks[i]], strict=True))
+            and norm_key(" ".join(t.text for t in seq)) in L["prefix"]
+        ):
             return k
     return 0
 
 
-def read_title(text: str, toks: list[Token], i: int, lex: Lexicon, person_starts: set[int]) -> tuple[int, int] | None:
+def read_title(
+    text: str, toks: list[Token], i: int, lex: Lexicon, person_starts: set[int]
+) -> tuple[int, int] | None:
     """The title appositive starting at token i, as a character span, or None."""
     L = lists(lex)
     if i < len(toks) and toks[i].lower in ("a", "an", "the") and i + 1 < len(toks):
@@ -170,7 +303,7 @@ def read_title(text: str, toks: list[Token], i: int, lex: Lexicon, person_starts
 
 
 def split_roles(title: str, lex: Lexicon) -> list[dict[str, str]]:
-    """"Deputy Secretary of X and Mayor of Y" -> [{role, organization}, {role, organization}]."""
+    """ "Deputy Secretary of X and Mayor of Y" -> [{role, organization}, {role, organization}]."""
     L = lists(lex)
     parts: list[str] = []
     for piece in re.split(r"\s+and\s+", title):
@@ -211,7 +344,9 @@ def find_people(text: str, toks: list[Token], lex: Lexicon) -> list[Span]:
             names.setdefault(i, (i, i + n))
             titles[i] = (toks[i - k].start, toks[i - 1].end)
     # Labelled names: "Editor: Yang Meiping".
-    for m in re.finditer(r"(?m)(?:^|(?<=\s))(" + "|".join(map(re.escape, L["labels"])) + r")\s*[:：]\s*", text):
+    for m in re.finditer(
+        r"(?m)(?:^|(?<=\s))(" + "|".join(map(re.escape, L["labels"])) + r")\s*[:：]\s*", text
+    ):
         i = by_start.get(m.end())
         if i is None:
             continue
@@ -229,11 +364,15 @@ def find_people(text: str, toks: list[Token], lex: Lexicon) -> list[Span]:
         end = toks[i + n - 1]
         after = text[end.full_end : end.full_end + 2]
         before = text[max(0, toks[i].start - 12) : toks[i].start]
-        if after.startswith(",") and i + n < len(toks) and read_title(text, toks, i + n, lex, set()):
-            names[i] = (i, i + n)
-        elif _REPORTING.search(before) and before.rstrip().endswith(("said", "says", "told")):
-            names[i] = (i, i + n)
-        elif _REPORTING.match(text, end.full_end + 1) and not end.possessive:
+        if (
+            after.startswith(",")
+            and i + n < len(toks)
+            and read_title(text, toks, i + n, lex, set())
+            or _REPORTING.search(before)
+            and before.rstrip().endswith(("said", "says", "told"))
+            or _REPORTING.match(text, end.full_end + 1)
+            and not end.possessive
+        ):
             names[i] = (i, i + n)
     person_starts = {toks[i].start for i in names}
     spans: list[Span] = []
@@ -256,7 +395,7 @@ def find_people(text: str, toks: list[Token], lex: Lexicon) -> list[Span]:
 
 
 def _surname_mentions(text: str, toks: list[Token], lex: Lexicon, people: list[Span]) -> list[Span]:
-    """"Mayor Li" and "Lan" after "Li Yaping" and "Lan Shaomin": same entity, when unambiguous."""
+    """ "Mayor Li" and "Lan" after "Li Yaping" and "Lan Shaomin": same entity, when unambiguous."""
     by_surname: dict[str, set[str]] = {}
     ents: dict[str, Entity] = {}
     for p in people:

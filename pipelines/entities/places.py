@@ -55,11 +55,15 @@ def choose(matches: list[Match], lex: Lexicon) -> dict[int, Candidate]:
     for idx, m in enumerate(matches):
         cands = m.candidates
         if len(cands) > 1:
+
             def score(c: Candidate) -> tuple[int, int, tuple[int, int, int, str]]:
                 ent = c.entity
-                ctx = int(ent.parent_code in certain) + int((ent.code or "")[:2] + "0000" in certain)
+                ctx = int(ent.parent_code in certain) + int(
+                    (ent.code or "")[:2] + "0000" in certain
+                )
                 pref = int(preferred.get(ent.name) == ent.code)
                 return (-ctx, -pref, rank(c))
+
             cands = sorted(cands, key=score)
         chosen[idx] = cands[0]
     return chosen

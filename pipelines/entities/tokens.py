@@ -12,10 +12,42 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
-_RAW = re.compile(r"[^\s,;:!?\"“”()\[\]{}<>|/—–•·]+")
-_ABBREV = frozenset("co ltd inc corp jan feb mar apr jun jul aug sep sept oct nov dec mr mrs ms dr prof no st jr sr".split())
+_RAW = re.compile(
+    r"[^\s,;:!?\"“”()\[\]{}<>|/—–•·\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+|[\u4e00-\u9fff]+"
+)
+_ABBREV = frozenset(
+    [
+        "co",
+        "ltd",
+        "inc",
+        "corp",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "no",
+        "st",
+        "jr",
+        "sr",
+    ]
+)
 _POSSESSIVE = re.compile(r"(?:['’]s|s['’]|['’])$")
-_CORPORATE = frozenset({"co.", "co", "ltd.", "ltd", "inc.", "inc", "corp.", "corp", "llc", "plc", "limited"})
+_CORPORATE = frozenset(
+    {"co.", "co", "ltd.", "ltd", "inc.", "inc", "corp.", "corp", "llc", "plc", "limited"}
+)
 _JOIN = re.compile(r"[ \t\u00a0]+")
 _POSSESSIVE_IN_NAMES = frozenset({"People", "Workers", "Women", "Children", "Farmers"})
 _SENTENCE_END = re.compile(r"[。！？!?]+[”\"’']?|\.(?=[ \t\u00a0]+[A-Z\"“(]|\s*\n|\Z)[”\"’']?|\n+")
@@ -48,7 +80,9 @@ def tokenize(text: str) -> list[Token]:
         word, start = word[lead:], start + lead
         end = start + len(word)
         core = word
-        if core.endswith(".") and not (core[:-1].casefold() in _ABBREV or re.fullmatch(r"(?:[A-Za-z]\.)+", core)):
+        if core.endswith(".") and not (
+            core[:-1].casefold() in _ABBREV or re.fullmatch(r"(?:[A-Za-z]\.)+", core)
+        ):
             core = core.rstrip(".")
         possessive = False
         pm = _POSSESSIVE.search(core)
@@ -70,8 +104,12 @@ def joined(text: str, a: Token, b: Token) -> bool:
 
 
 def corporate_comma(text: str, toks: list[Token], j: int) -> bool:
-    """", Co., Ltd." continues a company name across its commas."""
-    return j > 0 and toks[j].lower in _CORPORATE and bool(re.fullmatch(r", ?", text[toks[j - 1].full_end : toks[j].start]))
+    """ ", Co., Ltd." continues a company name across its commas."""
+    return (
+        j > 0
+        and toks[j].lower in _CORPORATE
+        and bool(re.fullmatch(r", ?", text[toks[j - 1].full_end : toks[j].start]))
+    )
 
 
 class Sentences:

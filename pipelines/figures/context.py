@@ -20,7 +20,9 @@ from .lexicon import (
 from .text import MONTH_RE, Masks
 
 _QUAL_BEFORE_RE = re.compile(
-    rf"(?<![A-Za-z])({alternation(QUALIFIERS_BEFORE)})[ \u00a0]*\Z", re.IGNORECASE
+    rf"((?<![A-Za-z])(?:{alternation(w for w in QUALIFIERS_BEFORE if w.isascii())})"
+    rf"|{alternation(w for w in QUALIFIERS_BEFORE if not w.isascii())})[ \u00a0]*\Z",
+    re.IGNORECASE,
 )
 _QUAL_AFTER_RE = re.compile(rf"[ \u00a0]*({alternation(QUALIFIERS_AFTER)})(?![A-Za-z])")
 
@@ -47,7 +49,7 @@ _PHRASAL_UP_RE = re.compile(
 _DOWN = frozenset(w.lower() for w in EN_CHANGE_DOWN + ZH_CHANGE_DOWN) | {"decline", "drop"}
 
 _EN_PERIOD = (
-    r"(?:(?:[Ii]n|[Dd]uring|[Ff]or|[Bb]y|[Aa]s of|[Ss]ince|[Tt]hrough|[Oo]ver|of|"
+    r"(?:(?:[Ii]n|[Dd]uring|[Ff]rom|[Ff]or|[Bb]y|[Aa]s of|[Ss]ince|[Tt]hrough|[Oo]ver|of|"
     r"(?:[Aa]t|[Bb]y) the end of)[ \u00a0]+)?(?:the[ \u00a0]+)?"
     r"(?:(?:first|second|third|fourth|last|1st|2nd|3rd|4th)[ \u00a0]+"
     r"(?:half|quarter|three quarters|two quarters|(?:two|three|four|five|six|seven|eight|nine|"
@@ -68,10 +70,14 @@ _ZH_PERIOD = (
     rf"(?:(?:19|20)\d{{2}}年|今年|去年|上年|明年)(?:{_ZH_PART})?|{_ZH_PART}"
     r"|“?十[一二三四五六]五”?(?:期间|时期)"
 )
-PERIOD_RE = re.compile(rf"(?<![A-Za-z\d])(?:{_EN_PERIOD}|{_ZH_PERIOD})")
+PERIOD_RE = re.compile(rf"(?<![A-Za-z\d])(?:{_ZH_PERIOD}|{_EN_PERIOD})")
 _YEAR_RE = re.compile(r"(?:19|20)\d{2}")
-_BARE_YEAR_RE = re.compile(r"(?:the[ \u00a0]+)?(?:19|20)\d{2}(?:[ \u00a0]*[-–][ \u00a0]*(?:19|20)\d{2})?")
-_RELATIVE_RE = re.compile(r"(?:the )?(?:last|this|next|the previous|the past) year")
+_BARE_YEAR_RE = re.compile(
+    r"(?:the[ \u00a0]+)?(?:19|20)\d{2}(?:[ \u00a0]*[-–][ \u00a0]*(?:19|20)\d{2})?"
+)
+_RELATIVE_RE = re.compile(
+    r"(?:(?:[Ff]rom|[Oo]ver|[Ss]ince|[Tt]hrough)[ \u00a0]+)?(?:the )?(?:last|this|next|the previous|the past) year"
+)
 
 _METRIC_LABELS: dict[str, str] = {}
 for _label, _words in METRICS.items():
@@ -85,11 +91,15 @@ _ASIDE_RE = re.compile(
 )
 
 _SUBJECT_STOP = frozenset(
-    "a an the in on at of for to by with from during after before since as and but or so "
-    "meanwhile however moreover besides also according among last this that these those it its "
-    "their his her our we they he she photo statistics there here now currently total all "
-    "some more over nearly about around almost only up under".split()
-)
+    (
+        "a", "an", "the", "in", "on", "at", "of", "for", "to", "by", "with", "from", "during",
+        "after", "before", "since", "as", "and", "but", "or", "so", "meanwhile", "however",
+        "moreover", "besides", "also", "according", "among", "last", "this", "that", "these", "those",
+        "it", "its", "their", "his", "her", "our", "we", "they", "he", "she", "photo", "statistics",
+        "there", "here", "now", "currently", "total", "all", "some", "more", "over", "nearly",
+        "about", "around", "almost", "only", "up", "under"
+    )
+)  # fmt: skip
 _ZH_SUBJECT_RE = re.compile(
     r"[\u4e00-\u9fff]{2,8}?(?<![全本该各我此两])"
     r"(?:省|市|区|县|镇|街道|园区|开发区|高新区|新区|集团|公司|银行|委员会)(?![场民值长委])"
@@ -100,6 +110,13 @@ _OPENER_RE = re.compile(
     r"In addition|Besides|Moreover|However|Also|Currently|At present|Last year|This year)\b"
     r"[^,\n]{0,80},[ \u00a0]*"
 )
+_MID_CAPS_RE = re.compile(r"[a-z,] ([A-Z][^\s,;:()\"“”.'’]*)")
+_AUXILIARIES = frozenset(
+    (
+        "will", "has", "have", "had", "is", "was", "are", "were", "plans", "aims", "expects", "would",
+        "can"
+    )
+)  # fmt: skip
 _CONNECTORS = frozenset({"of", "and", "&", "for", "de"})
 
 
@@ -151,7 +168,7 @@ def periods(text: str, start: int, end: int, masks: Masks) -> list[tuple[int, in
     found = []
     for m in PERIOD_RE.finditer(text, start, end):
         surface = m.group()
-        if masks.covers(m.start(), m.end()):
+        if masks.contains(m.start(), m.end()):
             continue
         if _RELATIVE_RE.fullmatch(surface) or _BARE_YEAR_RE.fullmatch(surface):
             continue  # "the 2020 Report", "from last year": no preposition, no period
@@ -187,9 +204,7 @@ def _aside_of(text: str, sent: tuple[int, int], pos: int) -> tuple[int, int] | N
     return None
 
 
-def metric(
-    text: str, sent: tuple[int, int], start: int, end: int, kind: str
-) -> str | None:
+def metric(text: str, sent: tuple[int, int], start: int, end: int, kind: str) -> str | None:
     """The metric label nearest the figure in its sentence, ignoring asides about other figures."""
     s0, s1 = sent
     asides = [(m.start(), m.end()) for m in _ASIDE_RE.finditer(text, s0, s1)]
@@ -210,7 +225,12 @@ def metric(
     return best[1] if best else None
 
 
-def subject(text: str, sent_start: int, start: int) -> str | None:
+def names_in_running_text(text: str) -> frozenset[str]:
+    """Capitalised words that also occur mid-sentence: names, not sentence-initial nouns."""
+    return frozenset(m.group(1) for m in _MID_CAPS_RE.finditer(text))
+
+
+def subject(text: str, sent_start: int, start: int, names: frozenset[str]) -> str | None:
     """The sentence's grammatical subject when it is a name: "Suzhou will invest ...".
 
     An opening adverbial ("In 2020, ...", "During the plan period, ...") is skipped; a single
@@ -238,6 +258,8 @@ def subject(text: str, sent_start: int, start: int) -> str | None:
         break
     while run and run[-1].lower() in _CONNECTORS:
         run.pop()
-    if len(run) == 1 and not re.search(rf"[a-z,] {re.escape(run[0])}\b", text):
-        return None
+    if len(run) == 1 and run[0] not in names:
+        rest = prefix[prefix.find(run[0]) + len(run[0]) :].split(None, 1)
+        if not rest or rest[0].lower() not in _AUXILIARIES:
+            return None  # "Companies in ..." is a common noun at the start, not a name
     return " ".join(run) or None

@@ -53,9 +53,7 @@ _TOKEN_RE = re.compile(
     r"(?:位|名)?|第[一二三四五六七八九十\d]+(?=大|位|名))",
     re.IGNORECASE,
 )
-_PREFIX_RE = re.compile(
-    rf"(?<![A-Za-z])({alternation(CURRENCY_PREFIXES)}){_SP}?\Z"
-)
+_PREFIX_RE = re.compile(rf"(?<![A-Za-z])({alternation(CURRENCY_PREFIXES)}){_SP}?\Z")
 _NAME_BEFORE_RE = re.compile(
     r"(?<![A-Za-z])(?:No\.|Nos\.|Room|Building|Floor|Suite|Gate|Line|Phase|Hall|Booth|Exit|Route"
     r"|Lane|Article|Chapter|Section|Level|Grade|Class|Page|Vol\.|Issue|Tower|Block|Unit|Plot"
@@ -63,22 +61,18 @@ _NAME_BEFORE_RE = re.compile(
     r"|Road|Street|Avenue|District|Station|Terminal|Berth|Platform|Highway|Expressway|Metro"
     r"|Flight|Batch|Session|Round|Stage|Category|Type|Series|number|No|#)[ \u00a0]?\Z"
 )
-_EN_SCALE_RE = re.compile(
-    rf"{_SP}?({alternation(EN_SCALES)})(?![A-Za-z])", re.IGNORECASE
-)
+_EN_SCALE_RE = re.compile(rf"{_SP}?({alternation(EN_SCALES)})(?![A-Za-z])", re.IGNORECASE)
 _LETTER_SCALE_RE = re.compile(rf"({alternation(EN_SCALE_LETTERS)})(?![A-Za-z])", re.IGNORECASE)
 _ZH_SCALE_RE = re.compile(alternation(ZH_SCALES))
 _INSIDE_RE = re.compile(alternation(QUALIFIERS_INSIDE))
 _SUFFIX_RE = re.compile(
     rf"{_SP}?({alternation(list(UNITS) + list(CURRENCY_SUFFIXES))})(?![A-Za-z²³])"
 )
-_LEVEL_RE = re.compile(
-    r"-((?:hundred-)?(?:thousand|million|billion|trillion))(?:-yuan)?-level"
-)
+_LEVEL_RE = re.compile(r"-((?:hundred-)?(?:thousand|million|billion|trillion))(?:-yuan)?-level")
 _ADJ_MONEY_RE = re.compile(r"-(thousand|million|billion|trillion)-(yuan|dollar|euro)(?![A-Za-z])")
 _TIME_RE = re.compile(rf"{_SP}?(?:{alternation(EN_TIME_WORDS)})(?![A-Za-z])", re.IGNORECASE)
 _WORD_RE = re.compile(r"[ \u00a0]([A-Za-z][A-Za-z'’-]*)")
-_ZH_NOUN_RE = re.compile(r"[\u4e00-\u9fff]{1,8}")
+_ZH_NOUN_RE = re.compile(r"[\u4e00-\u9fff]{1,10}")
 _ZH_NOUN_BEFORE_RE = re.compile(r"[\u4e00-\u9fff]{1,4}\Z")
 _ZH_VERB_RE = re.compile("集中|签约|开工|落户|投产|建成|完成|实现|总投资|共计|合计|参加|入驻")
 _ZH_NOUN_STOP = "的在和与及等并已将于为是有了从对向共达均都被把以参签落获中"
@@ -92,22 +86,25 @@ _ANAPHOR_AFTER_RE = re.compile(
 )
 _NUMBER_OF_RE = re.compile(r"\bnumber of ((?:[a-z-]+ ){0,4}?[a-z-]+s)\b")
 _NOT_PLURAL = frozenset(
-    "this its his has was is does goes gets makes takes plus less unless various previous "
-    "famous numerous serious across thus per cent percent yuan times years months days overseas "
-    "weeks hours minutes seconds decades us".split()
-)
+    (
+        "this", "its", "his", "has", "was", "is", "does", "goes", "gets", "makes", "takes", "plus",
+        "less", "unless", "various", "previous", "famous", "numerous", "serious", "across", "thus",
+        "per", "cent", "percent", "yuan", "times", "years", "months", "days", "overseas", "weeks",
+        "hours", "minutes", "seconds", "decades", "us"
+    )
+)  # fmt: skip
 _COUNT_STOP = frozenset(
-    "of in to from with for and or the a an at on by as that which who were was is are have has "
-    "had will would than more less worth each per across into over under such including "
-    "between among about around nearly respectively while this these those its their".split()
-)
+    (
+        "of", "in", "to", "from", "with", "for", "and", "or", "the", "a", "an", "at", "on", "by",
+        "as", "that", "which", "who", "were", "was", "is", "are", "have", "has", "had", "will",
+        "would", "than", "more", "less", "worth", "each", "per", "across", "into", "over", "under",
+        "such", "including", "between", "among", "about", "around", "nearly", "respectively", "while",
+        "this", "these", "those", "its", "their"
+    )
+)  # fmt: skip
 _ACRONYM_RE = re.compile(r"[A-Z][A-Z&]{1,5}s?")
-_IRREGULAR_PLURALS = frozenset("people staff personnel children men women talent talents".split())
-_FUNCTION_CAPS = frozenset(
-    "In The A An About Over Some Nearly Around Almost Only All Another Its Their With For Of And "
-    "But By At On From To Totally Altogether Among Another Approximately Roughly More Fewer Less "
-    "Up Under Currently Now Meanwhile Besides Moreover However Also Of These Those Another "
-    "Each Every Both".split()
+_IRREGULAR_PLURALS = frozenset(
+    ["people", "staff", "personnel", "children", "men", "women", "talent", "talents"]
 )
 
 
@@ -138,16 +135,15 @@ class _Raw:
 
 
 def extract_figures(text: str, lang: str | None = None) -> list[Figure]:
-    """Every figure in `text`, in order of appearance; pure and never raises on odd text."""
-    if not text:
-        return []
-    try:
-        return _extract(text, lang)
-    except Exception:  # a bug must not lose the article; tests keep this branch unused
-        return []
+    """Every figure in `text`, in order of appearance; pure and never raises on odd text.
+
+    `lang` is accepted as a hint but both grammars always run: English pages quote Chinese
+    amounts and Chinese pages write "US$" and "%", so choosing one grammar loses figures.
+    """
+    return _extract(text) if text else []
 
 
-def _extract(original: str, lang: str | None) -> list[Figure]:
+def _extract(original: str) -> list[Figure]:
     text = original.translate(TRADITIONAL)  # same length: offsets hold for both
     masks = Masks(text)
     sents = SentenceIndex(text)
@@ -156,7 +152,7 @@ def _extract(original: str, lang: str | None) -> list[Figure]:
     for m in _TOKEN_RE.finditer(text):
         if m.start() < last_end or masks.covers(m.start(), m.end()):
             continue
-        raw = _read_token(text, m, lang)
+        raw = _read_token(text, m)
         if raw is not None:
             raws.append(raw)
             last_end = raw.fig.end
@@ -165,14 +161,16 @@ def _extract(original: str, lang: str | None) -> list[Figure]:
     if text != original:
         for fig in figures:
             fig.text = original[fig.start : fig.end]
-            fig.sentence = original[fig.sentence_start or 0 : (fig.sentence_start or 0) + len(fig.sentence or "")]
+            fig.sentence = original[
+                fig.sentence_start or 0 : (fig.sentence_start or 0) + len(fig.sentence or "")
+            ]
     return figures
 
 
-def _read_token(text: str, m: re.Match[str], lang: str | None) -> _Raw | None:
+def _read_token(text: str, m: re.Match[str]) -> _Raw | None:
     kind = m.lastgroup
     if kind == "digits":
-        return _read_digits(text, m, lang)
+        return _read_digits(text, m)
     if kind == "word":
         return _read_word(text, m)
     if kind == "zh":
@@ -187,7 +185,7 @@ def _number(token: str) -> float | None:
         return None
 
 
-def _read_digits(text: str, m: re.Match[str], lang: str | None) -> _Raw | None:
+def _read_digits(text: str, m: re.Match[str]) -> _Raw | None:
     s, e = m.span()
     value = _number(m.group())
     if value is None:
@@ -198,10 +196,10 @@ def _read_digits(text: str, m: re.Match[str], lang: str | None) -> _Raw | None:
     start = prefix.start() if prefix else s
     before = text[s - 1] if s else ""
     if currency is None:
-        if before.isascii() and (before.isalpha() or before in "#/.") and before:
-            return None
+        if before and before.isascii() and (before.isalpha() or before in "#/."):
+            return None  # "A380", "G20", "#3", "1/3", ".5"
         if before == "-" and s >= 2 and not text[s - 2].isdigit():
-            return None
+            return None  # "COVID-19", "Post-4-Trillion"
         if _NAME_BEFORE_RE.search(text, max(0, s - 12), s):
             return None
     pos = e
@@ -215,22 +213,25 @@ def _read_digits(text: str, m: re.Match[str], lang: str | None) -> _Raw | None:
             scale_word, mult, pos = sm.group(1), EN_SCALES[sm.group(1).lower()], sm.end()
         elif lm:
             scale_word, mult, pos = lm.group(1), EN_SCALE_LETTERS[lm.group(1).lower()], lm.end()
-    elif after.isascii() and (after.isalnum() or after == "_"):
-        if not (_SUFFIX_RE.match(text, e) or _EN_SCALE_RE.match(text, e)):  # "5G", "3M", "A380" stay names; "10kg", "5%" pass
-            return None
+    elif (
+        after.isascii()
+        and (after.isalnum() or after == "_")
+        and not (_SUFFIX_RE.match(text, e) or _EN_SCALE_RE.match(text, e))
+    ):
+        return None  # "5G", "3M", "A380" are names; "10kg", "1.2bn" are figures
     if after == "-":
         level = _LEVEL_RE.match(text, e)
         if level:
-            return _count_level(text, start, level, value, token)
+            return _count_level(text, start, level, value)
         adj = _ADJ_MONEY_RE.match(text, e)
         if not adj:
             return None
         scale_word, mult = adj.group(1), EN_SCALES[adj.group(1)]
-        fig = _money(text, start, adj.end(), token, value, scale_word, mult, "CNY" if adj.group(2) == "yuan" else "USD" if adj.group(2) == "dollar" else "EUR")
-        return _Raw(fig)
+        currency = CURRENCY_SUFFIXES[adj.group(2)]
+        return _Raw(_money(text, start, adj.end(), value, scale_word, mult, currency))
     if text[e : e + 1] == "," and text[e + 1 : e + 2].isdigit():
-        return None
-    return _after_number(text, start, pos, token, value, currency, scale_word, mult, lang, s)
+        return None  # "1,2345": not a well-formed number
+    return _after_number(text, start, pos, token, value, currency, scale_word, mult)
 
 
 def _after_number(
@@ -242,8 +243,6 @@ def _after_number(
     currency: str | None,
     scale_word: str | None,
     mult: float,
-    lang: str | None,
-    num_start: int,
 ) -> _Raw | None:
     """Read scale, inner qualifier and unit/currency after a number ending at `pos`."""
     inside: str | None = None
@@ -263,20 +262,20 @@ def _after_number(
             inside, pos = im.group(), im.end()
     suffix = _SUFFIX_RE.match(text, pos)
     plain = scale_word is None and currency is None
-    digits_only = token.replace(",", "").replace(".", "")
-    if plain and token.isdigit():
-        if 1900 <= value <= 2100 and not (suffix and suffix.group(1) in UNITS and UNITS[suffix.group(1)][0] == "percent"):
+    if plain and token.isdigit() and not suffix:
+        if 1900 <= value <= 2100:
             return None  # a year
-        if len(digits_only) >= 7 or (len(digits_only) > 1 and digits_only[0] == "0"):
-            if not suffix:
-                return None  # an identifier
+        if len(token) >= 7 or (len(token) > 1 and token[0] == "0"):
+            return None  # an identifier: licence, account or serial number
     fig: Figure | None = None
     end = pos
     if suffix:
         word = suffix.group(1)
         end = suffix.end()
-        if word in CURRENCY_SUFFIXES and not (word in UNITS and currency is None):
-            fig = _money(text, start, end, token, value, scale_word, mult, currency or CURRENCY_SUFFIXES[word])
+        if word in CURRENCY_SUFFIXES:
+            fig = _money(
+                text, start, end, value, scale_word, mult, currency or CURRENCY_SUFFIXES[word]
+            )
         elif word in UNITS:
             kind, unit, factor = UNITS[word]
             fig = Figure(
@@ -286,19 +285,19 @@ def _after_number(
                 normalized_unit=unit if kind == "count" else BASE_UNITS.get(kind),
             )  # fmt: skip
     elif currency:
-        fig = _money(text, start, pos, token, value, scale_word, mult, currency)
+        fig = _money(text, start, pos, value, scale_word, mult, currency)
     if fig is None:
         if _TIME_RE.match(text, pos) or text[pos : pos + 1] in ZH_NON_FIGURE_SUFFIXES:
             return None
         if text[pos : pos + 2] == "个月":
-            return None
-        fig = _count(text, start, pos, token, value, scale_word, mult)
+            return None  # "3个月": a duration
+        fig = _count(text, start, pos, value, scale_word, mult)
     if fig is None and scale_word is not None:
         if text[pos : pos + 1].isalpha():
             return None  # "374.8万标箱" with an unknown unit: not money
-        fig = _money(text, start, pos, token, value, scale_word, mult, None)
+        fig = _money(text, start, pos, value, scale_word, mult, None)
     if fig is None and plain:
-        return _anaphor(text, start, pos, token, value, num_start)
+        return _anaphor(text, start, pos, token, value)
     if fig is None:
         return None
     if inside:
@@ -315,7 +314,7 @@ def _round(x: float) -> float:
 
 
 def _money(
-    text: str, start: int, end: int, token: str, value: float, scale: str | None, mult: float,
+    text: str, start: int, end: int, value: float, scale: str | None, mult: float,
     currency: str | None,
 ) -> Figure:  # fmt: skip
     return Figure(
@@ -325,13 +324,15 @@ def _money(
 
 
 def _count(
-    text: str, start: int, pos: int, token: str, value: float, scale: str | None, mult: float
+    text: str, start: int, pos: int, value: float, scale: str | None, mult: float
 ) -> Figure | None:
     """A count when a classifier (Chinese) or a plural noun phrase (English) follows."""
     if text[pos : pos + 1] in ZH_CLASSIFIERS and text[pos : pos + 1]:
-        noun = _zh_noun_after(text, pos + 1)
+        if text[pos : pos + 2] == "位数":
+            return None  # "两位数增长": double-digit growth
+        noun = "" if text[pos] in "人户" else _zh_noun_after(text, pos + 1)
         end = pos + 1 + len(noun)
-        counted = noun or _zh_noun_before(text, start) or text[pos]
+        counted = noun or ("" if text[pos] in "人户" else _zh_noun_before(text, start)) or text[pos]
         return Figure(
             text=text[start:end], start=start, end=end, kind="count", value=value, scale=scale,
             normalized=_round(value * mult), unit="items", counted=counted,
@@ -372,7 +373,7 @@ def _zh_noun_after(text: str, pos: int) -> str:
 def _zh_noun_before(text: str, start: int) -> str:
     """'项目' in '项目共142个': the two Han characters before the number, skipping function ones."""
     run = _ZH_NOUN_BEFORE_RE.search(text, max(0, start - 4), start)
-    word = run.group().rstrip(_ZH_NOUN_STOP) if run else ""
+    word = run.group().rstrip(_ZH_NOUN_STOP + "近约逾超多余计合") if run else ""
     return word[-2:] if len(word) >= 2 else ""
 
 
@@ -387,18 +388,16 @@ def _is_plural(word: str) -> bool:
     return w.endswith("s") and not w.endswith(("ss", "us", "is", "ous"))
 
 
-def _count_level(text: str, start: int, level: re.Match[str], value: float, token: str) -> _Raw | None:
+def _count_level(text: str, start: int, level: re.Match[str], value: float) -> _Raw | None:
     """'3-trillion-level industries': three industries, each at the trillion level."""
-    fig = _count(text, start, level.end(), token, value, None, 1.0)
+    fig = _count(text, start, level.end(), value, None, 1.0)
     if fig is None:
         return None
     fig.counted = text[level.start() + 1 : fig.end]
     return _Raw(fig)
 
 
-def _anaphor(
-    text: str, start: int, pos: int, token: str, value: float, num_start: int
-) -> _Raw | None:
+def _anaphor(text: str, start: int, pos: int, token: str, value: float) -> _Raw | None:
     """A bare number whose noun is in the sentence: 'an increase of 17', 'and 25 have'."""
     if "." in token or value > 1e6:
         return None
@@ -414,7 +413,11 @@ def _anaphor(
     )  # fmt: skip
     if before:
         fig.change = before.group(1)
-        fig.direction = "decrease" if re.search(r"decrease|drop|decline|down|fell", before.group(1), re.I) else "increase"
+        fig.direction = (
+            "decrease"
+            if re.search(r"decrease|drop|decline|down|fell", before.group(1), re.I)
+            else "increase"
+        )
     elif after and after.group(1):
         fig.change = after.group().strip()
         fig.direction = "increase" if after.group(1) == "more" else "decrease"
@@ -433,7 +436,7 @@ def _read_word(text: str, m: re.Match[str]) -> _Raw | None:
         return None
     if m.group()[0].isupper() and text[max(0, s - 4) : s].rstrip()[-1:] not in ("", ".", '"', "“"):
         return None  # "Top Ten", "Five Star": capitalised mid-sentence is a name
-    raw = _after_number(text, s, e, m.group(), value, None, None, 1.0, None, s)
+    raw = _after_number(text, s, e, m.group(), value, None, None, 1.0)
     if raw is None or raw.anaphor or (raw.fig.kind == "money" and raw.fig.currency is None):
         return None
     return raw
@@ -460,10 +463,8 @@ def _read_zh(text: str, m: re.Match[str]) -> _Raw | None:
     if value is None or value < 2:
         return None
     s, e = m.span()
-    raw = _after_number(text, s, e, m.group(), value, None, None, 1.0, "zh", s)
+    raw = _after_number(text, s, e, m.group(), value, None, None, 1.0)
     if raw is None or raw.anaphor or (raw.fig.kind == "money" and raw.fig.currency is None):
-        return None
-    if raw.fig.kind == "count" and raw.fig.counted and raw.fig.counted[0] not in ZH_CLASSIFIERS:
         return None
     return raw
 
@@ -481,8 +482,13 @@ def _read_rank(text: str, m: re.Match[str]) -> _Raw | None:
         return None
     return _Raw(
         Figure(
-            text=m.group(), start=m.start(), end=m.end(), kind="rank", value=value,
-            normalized=value, unit="rank",
+            text=m.group(),
+            start=m.start(),
+            end=m.end(),
+            kind="rank",
+            value=value,
+            normalized=value,
+            unit="rank",
         )  # fmt: skip
     )
 
@@ -491,6 +497,7 @@ def _resolve(text: str, raws: list[_Raw], sents: SentenceIndex, masks: Masks) ->
     """Read each figure's sentence; give anaphoric counts their noun or drop them."""
     figures: list[Figure] = []
     period_cache: dict[tuple[int, int], list[tuple[int, int, str]]] = {}
+    names = context.names_in_running_text(text)
     for raw in raws:
         fig = raw.fig
         sent = sents.at(fig.start)
@@ -499,7 +506,7 @@ def _resolve(text: str, raws: list[_Raw], sents: SentenceIndex, masks: Masks) ->
             if noun is None:
                 continue
             fig.counted = noun
-        _read_context(text, fig, sent, period_cache, masks)
+        _read_context(text, fig, sent, period_cache, masks, names)
         figures.append(fig)
     return figures
 
@@ -520,6 +527,7 @@ def _read_context(
     sent: tuple[int, int],
     cache: dict[tuple[int, int], list[tuple[int, int, str]]],
     masks: Masks,
+    names: frozenset[str],
 ) -> None:
     fig.sentence = text[sent[0] : sent[1]]
     fig.sentence_start = sent[0]
@@ -543,22 +551,24 @@ def _read_context(
     if per:
         fig.period, fig.year = per
     fig.metric = context.metric(text, sent, fig.start, fig.end, fig.kind)
-    fig.subject = context.subject(text, sent[0], fig.start)
+    fig.subject = context.subject(text, sent[0], fig.start, names)
     if fig.normalized_unit is None:
         fig.normalized_unit = fig.currency if fig.kind == "money" else BASE_UNITS.get(fig.kind)
 
 
 def _imply_currency(figures: list[Figure]) -> list[Figure]:
     """'4 trillion' in a text about '4 trillion yuan' is yuan; with no currency around, drop it."""
-    known = [(i, f.currency) for i, f in enumerate(figures) if f.kind == "money" and f.currency]
+    first = next((f.currency for f in figures if f.kind == "money" and f.currency), None)
+    last = first
     kept: list[Figure] = []
-    for i, fig in enumerate(figures):
+    for fig in figures:
         if fig.kind == "money" and fig.currency is None:
-            if not known:
+            if last is None:
                 continue
-            before = [c for j, c in known if j < i]
-            fig.currency = fig.unit = fig.normalized_unit = before[-1] if before else known[0][1]
+            fig.currency = fig.unit = fig.normalized_unit = last
             fig.currency_implied = True
+        elif fig.kind == "money":
+            last = fig.currency
         kept.append(fig)
     return kept
 

@@ -9,6 +9,7 @@ quantifiers, so matching stays linear in the text length.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 # ---------------------------------------------------------------------------- scales
 EN_SCALES: dict[str, float] = {
@@ -313,9 +314,9 @@ METRICS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 
-def alternation(words: object) -> str:
+def alternation(words: Iterable[str]) -> str:
     """A regex alternation of literal words, longest first so the longest surface wins."""
-    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))  # type: ignore[arg-type]
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
 
 
 # Traditional -> Simplified, one character for one, only for characters the grammar reads.

@@ -10,10 +10,15 @@ import re
 from bisect import bisect_right
 
 _ABBREVIATIONS = frozenset(
-    "jan feb mar apr jun jul aug sep sept oct nov dec co ltd inc corp mr mrs ms dr no nos st "
-    "vs etc approx prof gov jr sr dept govt est fig u.s u.k e.g i.e".split()
+    (
+        "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "co",
+        "ltd", "inc", "corp", "mr", "mrs", "ms", "dr", "no", "nos", "st", "vs", "etc", "approx",
+        "prof", "gov", "jr", "sr", "dept", "govt", "est", "fig", "u.s", "u.k", "e.g", "i.e"
+    )
+)  # fmt: skip
+_BOUNDARY = re.compile(
+    r"(?<=/)[ \u00a0]*(?:--|—|–)|[。！？!?]+[”\"’']?|\.(?=[ \t\u00a0]|\n|\Z)[”\"’']?|\n+"
 )
-_BOUNDARY = re.compile(r"(?<=/)[ \u00a0]*(?:--|—|–)|[。！？!?]+[”\"’']?|\.(?=[ \t\u00a0]|\n|\Z)[”\"’']?|\n+")
 
 _MONTH = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
@@ -84,7 +89,13 @@ class Masks:
         self.spans = [(m.start(), m.end()) for m in _MASK_RE.finditer(text)]
         self._starts = [s for s, _ in self.spans]
 
+    def contains(self, start: int, end: int) -> bool:
+        """True when one masked span holds all of [start, end)."""
+        i = bisect_right(self._starts, start) - 1
+        return i >= 0 and self.spans[i][1] >= end
+
     def covers(self, start: int, end: int) -> bool:
+        """True when [start, end) overlaps a masked span."""
         i = bisect_right(self._starts, start) - 1
         if i >= 0 and self.spans[i][1] > start:
             return True

@@ -1,0 +1,287 @@
+"""Entities: table-driven cases, the seed gold, the real pages, the gazetteer, and odd input."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from crawler.items import Article, Mention
+from pipelines.entities import EntitiesPipeline, extract_entities
+from pipelines.entities.extract import _extract
+from pipelines.entities.lexicon import DATA, load, norm_key
+
+FIXTURES = Path(__file__).parent / "fixtures"
+CASES = yaml.safe_load((FIXTURES / "text" / "entities.yml").read_text("utf-8"))
+GOLD_PATH = FIXTURES / "seeds" / "entities-gold.json"
+GOLD = {k: v for k, v in json.loads(GOLD_PATH.read_text("utf-8")).items() if not k.startswith("_")}
+PAGES = FIXTURES / "pages"
+DIVISION_LEVELS = {"province", "prefecture", "county"}
+
+
+def _matches(m: Mention, want: dict[str, Any]) -> bool:
+    ent = m.entity
+    checks = {
+        "type": ent.type,
+        "text": m.text,
+        "code": ent.code,
+        "name": ent.name,
+        "subtype": ent.subtype,
+        "title": m.title,
+        "roles": m.roles,
+        "parent": ent.parent_code,
+    }
+    return all(checks[k] == v for k, v in want.items())
+
+
+@pytest.mark.parametrize(
+    "case", CASES, ids=[f"{i:03d}-{c['text'][:30]}" for i, c in enumerate(CASES)]
+)
+def test_table_case(case: dict[str, Any]) -> None:
+    mentions = extract_entities(case["text"], case.get("lang", "en"))
+    found = [(m.entity.type, m.text, m.entity.code, m.entity.name, m.title) for m in mentions]
+    for want in case.get("expect", []):
+        assert any(_matches(m, want) for m in mentions), f"missing {want}; found {found}"
+    for bad in case.get("absent", []):
+        assert not any(_matches(m, bad) for m in mentions), f"unexpected {bad}; found {found}"
+
+
+def test_table_has_enough_cases_in_both_languages() -> None:
+    assert len(CASES) >= 100
+    assert sum(c.get("lang") == "zh" for c in CASES) >= 10
+
+
+@pytest.mark.parametrize("name", sorted(GOLD))
+def test_seed_divisions_resolve_to_gazetteer_codes(name: str) -> None:
+    """Every gold place that the gazetteer knows as a Chinese division is found with its code."""
+    text = (GOLD_PATH.parent / name).read_text("utf-8")
+    lex = load()
+    mentions = extract_entities(text, "en")
+    checked = 0
+    for place in GOLD[name]["places"]:
+        if place.get("embedded_only") or place.get("boilerplate"):
+            continue
+        codes = {
+            c.entity.code
+            for c in lex.en.get(norm_key(place["name"]), [])
+            if c.level in DIVISION_LEVELS
+        }
+        if not codes:
+            continue
+        checked += 1
+        assert any(m.entity.code in codes for m in mentions), (
+            f"{place['name']} not resolved to {codes}"
+        )
+    for m in mentions:
+        if m.entity.type == "place" and m.entity.subtype in DIVISION_LEVELS:
+            assert m.entity.code and m.entity.code.isdigit() and len(m.entity.code) == 6
+    assert checked >= 1
+
+
+def test_seed_gold_scores_meet_the_issue_thresholds() -> None:
+    from bench.entities_eval import THRESHOLDS, evaluate
+
+    scores = evaluate(GOLD_PATH)
+    for typ, threshold in THRESHOLDS.items():
+        assert scores[typ]["f1"] >= threshold, (typ, scores[typ])
+
+
+def _page_records() -> list[dict[str, Any]]:
+    return [json.loads(line) for line in (PAGES / "sources.jsonl").read_text("utf-8").splitlines()]
+
+
+@pytest.mark.parametrize("record", _page_records(), ids=lambda r: r["file"])
+def test_real_page_places_resolve_to_codes(record: dict[str, Any]) -> None:
+    """On the real pages, a place mention spelt like a Chinese division carries that division's code."""
+    from crawler.pages import NotAnArticle, extract_article
+
+    url = record["url"].split(" (")[0].strip() or "http://example.invalid/" + record["file"]
+    try:
+        body = extract_article((PAGES / record["file"]).read_bytes(), url).body
+    except NotAnArticle:
+        return
+    lex = load()
+    for m in _extract(body, None):
+        assert body[m.start : m.end] == m.text
+        if m.entity.type != "place":
+            continue
+        known = {c.entity.code for c in lex.zh.get(m.text, [])} | {
+            c.entity.code for c in lex.en.get(norm_key(m.text), [])
+        }
+        division = {c for c in known if c and c.isdigit()}
+        if division:
+            assert m.entity.code in division, (m.text, m.entity.code, division)
+
+
+def test_same_person_is_one_entity_across_articles() -> None:
+    a = extract_entities(
+        "Gu Haidong, Secretary of CPC Xiangcheng District Committee of Suzhou, spoke."
+    )
+    b = extract_entities(
+        "At the meeting, Gu Haidong, secretary of the Xiangcheng District CPC Committee, spoke."
+    )
+    ids = {m.entity.id for m in a + b if m.entity.type == "person"}
+    assert ids == {"person:gu haidong"}
+    titles = {m.title for m in a + b if m.entity.type == "person"}
+    assert len(titles) == 2  # the title stated in each mention is kept with that mention
+
+
+def test_mentions_carry_their_sentence() -> None:
+    text = "Suzhou grew fast. Later, Kunshan City signed deals."
+    ks = [m for m in extract_entities(text) if m.text == "Kunshan City"]
+    assert ks and ks[0].sentence == "Later, Kunshan City signed deals."
+    assert text[ks[0].sentence_start :].startswith("Later")
+
+
+def test_to_dict_has_the_extract_command_shape() -> None:
+    m = next(
+        m for m in extract_entities("Mayor Wang Wei visited Changshu.") if m.entity.type == "place"
+    )
+    d = m.to_dict()
+    assert {"text", "start", "end", "type", "subtype", "name", "title", "code"} <= set(d)
+    assert d["code"] == "320581" and d["name"] == "Changshu"
+
+
+class _Stats:
+    def __init__(self) -> None:
+        self.values: dict[str, int] = {}
+
+    def inc_value(self, key: str, count: int = 1) -> None:
+        self.values[key] = self.values.get(key, 0) + count
+
+
+def test_pipeline_fills_mentions_and_counts_them() -> None:
+    stats = _Stats()
+    item = Article(
+        url="http://x.invalid/a",
+        canonical_url="http://x.invalid/a",
+        title=None,
+        body="Li Yaping, Mayor of Suzhou, visited Wujiang District.",
+        lang="en",
+    )
+    out = EntitiesPipeline(stats).process_item(item)
+    assert out is item
+    assert [m.text for m in item.mentions] == ["Li Yaping", "Suzhou", "Wujiang District"]
+    assert stats.values == {"yrd/mentions": 3, "yrd/mentions/articles": 1}
+
+
+def test_pipeline_passes_other_items_through() -> None:
+    stats = _Stats()
+    other = {"not": "an article"}
+    assert EntitiesPipeline(stats).process_item(other) is other
+    assert stats.values == {}
+
+
+# --- the generated gazetteer -------------------------------------------------------------------
+def _divisions() -> list[dict[str, str]]:
+    with (DATA / "divisions.tsv").open(encoding="utf-8") as f:
+        return list(csv.DictReader(f, delimiter="\t"))
+
+
+def test_gazetteer_covers_every_yangtze_delta_county_and_every_prefecture() -> None:
+    rows = _divisions()
+    codes = {r["code"] for r in rows}
+    counties = [r for r in rows if r["level"] == "county"]
+    assert {r["code"][:2] for r in counties} == {"31", "32", "33", "34"}
+    assert len([r for r in rows if r["level"] == "province"]) == 34
+    assert len([r for r in rows if r["level"] == "prefecture"]) > 300
+    for r in rows:
+        assert len(r["code"]) == 6 and r["code"].isdigit()
+        assert -90 <= float(r["latitude"]) <= 90 and -180 <= float(r["longitude"]) <= 180
+        assert r["level"] == "province" or r["parent_code"] in codes
+    assert len(codes) == len(rows)
+
+
+@pytest.mark.parametrize(
+    ("zh", "en"),
+    [
+        ("相城区", "Xiangcheng District"),
+        ("吴江区", "Wujiang District"),
+        ("陕西省", "Shaanxi"),
+        ("山西省", "Shanxi"),
+        ("内蒙古自治区", "Inner Mongolia"),
+        ("西藏自治区", "Tibet"),
+        ("香港特别行政区", "Hong Kong"),
+        ("澳门特别行政区", "Macao"),
+        ("六安市", "Lu'an"),
+        ("闵行区", "Minhang District"),
+        ("蚌埠市", "Bengbu"),
+        ("歙县", "She County"),
+        ("浦东新区", "Pudong New Area"),
+        ("西安市", "Xi'an"),
+    ],
+)
+def test_gazetteer_english_names_avoid_pinyin_traps(zh: str, en: str) -> None:
+    assert en in {r["name"] for r in _divisions() if r["name_zh"] == zh}
+
+
+def test_zones_have_a_source_a_verified_flag_and_a_known_parent() -> None:
+    codes = {r["code"] for r in _divisions()}
+    zones = yaml.safe_load((DATA / "zones.yml").read_text("utf-8"))
+    assert len({z["id"] for z in zones}) == len(zones)
+    for z in zones:
+        assert z["source"] and isinstance(z["verified"], bool)
+        assert z["parent_code"] in codes, z["id"]
+
+
+# --- odd input ---------------------------------------------------------------------------------
+@settings(max_examples=200, deadline=2000)
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=400))
+def test_any_text_extracts_without_error_and_with_true_offsets(text: str) -> None:
+    for m in _extract(text, None):
+        assert 0 <= m.start < m.end <= len(text)
+        assert text[m.start : m.end] == m.text
+
+
+@settings(max_examples=200, deadline=2000)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "Suzhou",
+                "Co.,",
+                "Ltd.",
+                "of",
+                "and",
+                "the",
+                "CPC",
+                "Committee",
+                "Secretary",
+                "Li",
+                "Wang Wei",
+                ",",
+                "\n",
+                "(SND)",
+                "such as",
+                "giant",
+                "Mayor",
+                "苏州市",
+                "委书记",
+                "有限公司",
+                "Zone",
+                "Expo Center",
+                "Editor:",
+                "'s",
+                "’s",
+            ]
+        ),
+        max_size=40,
+    )
+)
+def test_entity_shaped_noise_never_breaks_extraction(words: list[str]) -> None:
+    text = " ".join(words)
+    for m in _extract(text, None):
+        assert text[m.start : m.end] == m.text
+
+
+@pytest.mark.parametrize(
+    "text", ["", " ", "\x00", "A" * 5000, "苏" * 3000, "Mr. " * 500, "of the " * 800]
+)
+def test_degenerate_input(text: str) -> None:
+    assert isinstance(_extract(text, None), list)
