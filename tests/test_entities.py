@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
+import re
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,12 @@ GOLD_PATH = FIXTURES / "seeds" / "entities-gold.json"
 GOLD = {k: v for k, v in json.loads(GOLD_PATH.read_text("utf-8")).items() if not k.startswith("_")}
 PAGES = FIXTURES / "pages"
 DIVISION_LEVELS = {"province", "prefecture", "county"}
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _warm_up() -> None:
+    """Load the gazetteers and jieba's dictionary once, outside the hypothesis deadlines."""
+    extract_entities("苏州市 Suzhou")
 
 
 def _matches(m: Mention, want: dict[str, Any]) -> bool:
@@ -92,13 +100,26 @@ def test_seed_gold_scores_meet_the_issue_thresholds() -> None:
         assert scores[typ]["f1"] >= threshold, (typ, scores[typ])
 
 
+@cache
+def _division_names() -> frozenset[str]:
+    """Full Chinese names (上海市, 相城区) and English names of provinces and prefectures."""
+    names = set()
+    for r in _divisions():
+        if len(r["name_zh"]) >= 3:
+            names.add(r["name_zh"])
+        if r["level"] in ("province", "prefecture"):
+            names.add(r["name"])
+    return frozenset(names)
+
+
 def _page_records() -> list[dict[str, Any]]:
     return [json.loads(line) for line in (PAGES / "sources.jsonl").read_text("utf-8").splitlines()]
 
 
 @pytest.mark.parametrize("record", _page_records(), ids=lambda r: r["file"])
 def test_real_page_places_resolve_to_codes(record: dict[str, Any]) -> None:
-    """On the real pages, a place mention spelt like a Chinese division carries that division's code."""
+    """On the real pages every full division name (上海市, Jiangsu) is part of a mention, and a place
+    mention spelt like a Chinese division carries that division's code."""
     from crawler.pages import NotAnArticle, extract_article
 
     url = record["url"].split(" (")[0].strip() or "http://example.invalid/" + record["file"]
@@ -107,7 +128,16 @@ def test_real_page_places_resolve_to_codes(record: dict[str, Any]) -> None:
     except NotAnArticle:
         return
     lex = load()
-    for m in _extract(body, None):
+    mentions = _extract(body, None)
+    covered = bytearray(len(body))
+    for m in mentions:
+        if m.entity.type != "industry":
+            covered[m.start : m.end] = b"\x01" * (m.end - m.start)
+    for name in _division_names():
+        bound = r"(?<![\w-])" if name.isascii() else ""
+        for occ in re.finditer(bound + re.escape(name) + (r"(?![\w-])" if bound else ""), body):
+            assert all(covered[occ.start() : occ.end()]), f"{name!r} at {occ.start()} not found"
+    for m in mentions:
         assert body[m.start : m.end] == m.text
         if m.entity.type != "place":
             continue
@@ -221,6 +251,24 @@ def test_gazetteer_english_names_avoid_pinyin_traps(zh: str, en: str) -> None:
     assert en in {r["name"] for r in _divisions() if r["name_zh"] == zh}
 
 
+@pytest.mark.parametrize("name", sorted(p.name for p in DATA.glob("*.yml")))
+def test_data_lists_hold_only_strings(name: str) -> None:
+    """YAML reads a bare on / no / yes as a boolean: a word list must stay a list of words."""
+
+    def walk(node: Any, key: str = "") -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                walk(v, str(k))
+        elif isinstance(node, list):
+            for v in node:
+                if isinstance(v, dict | list):
+                    walk(v, key)
+                else:
+                    assert isinstance(v, str), (name, key, v)
+
+    walk(yaml.safe_load((DATA / name).read_text("utf-8")))
+
+
 def test_zones_have_a_source_a_verified_flag_and_a_known_parent() -> None:
     codes = {r["code"] for r in _divisions()}
     zones = yaml.safe_load((DATA / "zones.yml").read_text("utf-8"))
@@ -285,3 +333,30 @@ def test_entity_shaped_noise_never_breaks_extraction(words: list[str]) -> None:
 )
 def test_degenerate_input(text: str) -> None:
     assert isinstance(_extract(text, None), list)
+
+
+def test_eval_counts_misses_false_hits_and_neutral_entities(tmp_path: Path) -> None:
+    from bench.entities_eval import evaluate
+
+    (tmp_path / "a.txt").write_text(
+        "Suzhou and Kunshan City met Huawei. CPC Jiangsu Committee.", "utf-8"
+    )
+    gold = {
+        "a.txt": {
+            "persons": [],
+            "organizations": [{"name": "CPC", "surface_forms": ["CPC"], "embedded_only": True}],
+            "places": [
+                {"name": "Suzhou", "surface_forms": ["Suzhou"]},
+                {"name": "Wuxi", "surface_forms": ["Wuxi"]},
+                {"name": "Jiangsu", "surface_forms": ["Jiangsu"], "embedded_only": True},
+            ],
+        }
+    }
+    path = tmp_path / "gold.json"
+    path.write_text(json.dumps(gold), "utf-8")
+    scores = evaluate(path)
+    # places: Suzhou found, Wuxi missed, Kunshan City is a false place
+    assert scores["place"]["recall"] == 0.5
+    assert scores["place"]["precision"] == 0.5
+    # organisations: Huawei is a false hit; no required organisation, so recall is vacuous
+    assert scores["organization"]["precision"] == 0.0

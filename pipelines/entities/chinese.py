@@ -61,6 +61,9 @@ _SURNAMES_ZH = frozenset(
     "骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏"
     "宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝"
 )
+_FOLLOW_STARTS = frozenset(
+    "说在表指强出主会介一等和与同代致讲参调宣为对的也还带率认提要称来前见签陪"
+)
 _AFTER_NAME = re.compile(
     r"[\s，。、；：！？（）“”\"'《》,.;:!?()]|$|在|表示|说|指出|强调|出席|主持|会见|介绍|一行|等|和|与|同志|代表|致辞|讲话|"
     r"参加|调研|宣布|为|对|的|也|还|带队|率队|认为|提出|要求|称|来到|前往|见证|签约|致|陪同"
@@ -162,15 +165,20 @@ def _suffixed(text: str, words: list[tuple[str, str, int]], lex: Lexicon) -> lis
     for k, (w, flag, s) in enumerate(words):
         zone = next((x for x in zone_suffixes if w.endswith(x)), None)
         org = None if zone else next((x for x in org_suffixes if w.endswith(x)), None)
-        if not (zone or org) or w in _SINGLE_STOP:
+        if not (zone or org) or w.endswith(tuple(_SINGLE_STOP)):
             continue
         b = k
         while b > 0 and _orgish(words[b - 1], lex) and s + len(w) - words[b - 1][2] <= 20:
             b -= 1
         start, end = words[b][2], s + len(w)
         name = text[start:end]
-        if len(name) <= len(zone or org or ""):
-            continue
+        stem = name
+        while stem and (
+            x := next((x for x in org_suffixes + zone_suffixes if stem.endswith(x)), None)
+        ):
+            stem = stem[: -len(x)]
+        if len(stem) < 2:
+            continue  # 国联盟, 集团有限公司: no name before the suffixes
         if (
             org
             and len(org) == 1
@@ -180,6 +188,10 @@ def _suffixed(text: str, words: list[tuple[str, str, int]], lex: Lexicon) -> lis
             continue  # 局 部 厅 委 alone make too many words (布局, 总部): only after a place name
         if zone and any(w[-n:] in lex.zh for n in range(3, len(w) + 1)):
             continue  # 上海市浦东新区 is a division, 苏州工业园区 a gazetteer zone: the gazetteer has them
+        if zone and not (
+            any(name[:n] in lex.zh for n in range(2, 6)) or words[b][1] in ("ns", "nt", "nz")
+        ):
+            continue  # 重点园区, 玉米高产示范区: a kind of zone, not a named one
         if zone:
             ent = Entity(type="place", name=name, subtype="park", name_zh=name)
         else:
@@ -188,35 +200,63 @@ def _suffixed(text: str, words: list[tuple[str, str, int]], lex: Lexicon) -> lis
     return out
 
 
+def _name_start(words: list[tuple[str, str, int]], k: int) -> bool:
+    """Does a personal name start at word k? Not a common word (贺信) or a function word (向)."""
+    if k >= len(words):
+        return False
+    w, flag, _ = words[k]
+    if len(w) >= 2:
+        return flag.startswith("nr")
+    return not flag.startswith(("p", "c", "u", "d", "r", "m", "q"))
+
+
+def _name_lengths(text: str, p: int, flag_at: dict[int, str]) -> list[int]:
+    """Lengths (3 or 2) of the name at p that end before punctuation or a following word;
+    王凯说 is 王凯 + 说 when 说 can start the next word, and 贺信中 is no name: jieba reads 中 as
+    a separate locality word."""
+    ok = [
+        n
+        for n in (3, 2)
+        if p + n <= len(text)
+        and all(_CJK.match(c) for c in text[p : p + n])
+        and _AFTER_NAME.match(text, p + n)
+        and not flag_at.get(p + n - 1, "").startswith(("f", "p", "u", "c"))
+    ]
+    if (
+        3 in ok
+        and 2 in ok
+        and _AFTER_NAME.match(text, p + 2)
+        and _AFTER_NAME.match(text, p + 2).group()
+    ):
+        return [2] if text[p + 2] in _FOLLOW_STARTS else [3]
+    return ok[:1]
+
+
 def _people(
     text: str, original: str, words: list[tuple[str, str, int]], lex: Lexicon
 ) -> list[Span]:
     """Title word then a surname and one or two characters: 苏州市委书记曹路宝. Titles are kept as
     written (traditional stays traditional); names are simplified, so one person is one entity."""
     titles = sorted(lex.words["zh"]["title_words"], key=len, reverse=True)
+    flag_at = {s: f for _, f, s in words}
     out = []
     for k, (w, _flag, s) in enumerate(words):
         title_word = next((t for t in titles if w.endswith(t)), None)
         if not title_word:
             continue
         p = s + len(w)
-        if p >= len(text) or text[p] not in _SURNAMES_ZH:
+        if p >= len(text) or text[p] not in _SURNAMES_ZH or not _name_start(words, k + 1):
             continue
-        for length in (3, 2):
+        for length in _name_lengths(text, p, flag_at):
             name = text[p : p + length]
-            if (
-                len(name) == length
-                and all(_CJK.match(c) for c in name)
-                and _AFTER_NAME.match(text, p + length)
-            ):
-                b = k
-                while b > 0 and _orgish(words[b - 1], lex) and s - words[b - 1][2] <= 14:
-                    b -= 1
-                title = original[words[b][2] : p]
-                org = title[: -len(title_word)]
-                title_word = title[-len(title_word) :]
-                role = {"role": title_word, **({"organization": org} if org else {})}
-                ent = Entity(type="person", name=name, name_zh=name)
-                out.append(Span(p, p + length, ent, title=title, roles=[role]))
-                break
+            b = k
+            while b > 0 and _orgish(words[b - 1], lex) and s - words[b - 1][2] <= 14:
+                b -= 1
+            title = original[words[b][2] : p]
+            org = title[: -len(title_word)]
+            title_word = title[-len(title_word) :]
+            role = {"role": title_word, **({"organization": org} if org else {})}
+            ent = Entity(type="person", name=name, name_zh=name)
+            out.append(Span(p, p + length, ent, title=title, roles=[role]))
+            break
     return out

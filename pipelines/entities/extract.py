@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 
 from crawler.items import Entity, Mention
 
@@ -19,7 +20,7 @@ from .industries import find_industries
 from .lexicon import Lexicon, load
 from .organizations import find_organizations
 from .people import find_people
-from .places import choose, gazetteer_matches
+from .places import choose, gazetteer_matches, locate
 from .spans import Span
 from .tokens import Sentences, tokenize
 
@@ -52,6 +53,7 @@ def _extract(text: str, lang: str | None) -> list[Mention]:
     if _LATIN.search(text):  # Chinese articles name foreign firms in Latin letters too
         spans += _english(text, lex)
     spans += find_chinese(text, lex)
+    spans = [_located(s, lex) for s in spans]
     spans += _acronyms(text, spans)
     spans += _repeats(text, spans)
     kept = _settle([s for s in spans if s.entity.type != "industry"])
@@ -105,6 +107,22 @@ def _business_unit(text: str, start: int, end: int, parent: Entity) -> list[Span
             strength=2,
         )
     ]
+
+
+def _located(span: Span, lex: Lexicon) -> Span:
+    """Organisations and zones found by pattern get the division they name as `parent_code`.
+
+    Gazetteer and lexicon entities are shared objects and already carry what they know, so only
+    entities made for this text (no code) are touched, and they are replaced, not mutated."""
+    ent = span.entity
+    if ent.type not in ("organization", "place") or ent.code or ent.parent_code:
+        return span
+    if ent.type == "organization" and span.strength > 0:
+        return span
+    parent = locate(ent.name_zh or ent.name, lex)
+    if parent:
+        span.entity = replace(ent, parent_code=parent)
+    return span
 
 
 def _acronyms(text: str, spans: list[Span]) -> list[Span]:

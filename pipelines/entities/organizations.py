@@ -144,7 +144,9 @@ def _span_type(
     return org_type([t.text for t in toks[start : last_head + 1]], heads) or whole
 
 
-def chains(text: str, toks: list[Token], blocked: set[int]) -> list[tuple[int, int]]:
+def chains(
+    text: str, toks: list[Token], blocked: set[int], heads: dict[str, str]
+) -> list[tuple[int, int]]:
     """Token ranges [i, j) of capitalised chains; tokens starting at `blocked` offsets break them."""
     out = []
     i, n = 0, len(toks)
@@ -165,7 +167,7 @@ def chains(text: str, toks: list[Token], blocked: set[int]) -> list[tuple[int, i
                 j += 1
             elif (
                 j + 1 < n
-                and toks[j + 1].cap
+                and toks[j + 1].lower in heads
                 and t.text.endswith("s")
                 and joined(text, t, toks[j + 1])
             ):
@@ -315,7 +317,7 @@ def find_organizations(text: str, toks: list[Token], lex: Lexicon, blocked: set[
     """Organisation (and zone/venue place) candidates from chains and appositives."""
     heads = _heads(lex)
     spans = []
-    for i, j in chains(text, toks, blocked):
+    for i, j in chains(text, toks, blocked, heads):
         spans.extend(_from_chain(text, toks, i, j, lex, heads))
     spans.extend(_appositives(text, toks, lex, heads, blocked))
     return spans

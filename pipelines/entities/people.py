@@ -22,125 +22,6 @@ from .spans import Span
 from .tokens import Token, corporate_comma, joined
 
 _CONNECTORS = frozenset({"of", "the", "and", "for", "&", "in", "at", "on"})
-_ORG_NOUNS = frozenset(
-    [
-        "department",
-        "bureau",
-        "committee",
-        "government",
-        "company",
-        "group",
-        "ministry",
-        "commission",
-        "association",
-        "municipal",
-        "provincial",
-        "district",
-        "city",
-        "county",
-        "party",
-        "standing",
-        "board",
-        "administration",
-        "office",
-        "council",
-        "zone",
-        "park",
-        "university",
-        "institute",
-        "academy",
-        "center",
-        "centre",
-        "people's",
-        "province",
-        "corporation",
-        "agency",
-        "authority",
-        "congress",
-        "federation",
-        "chamber",
-        "alliance",
-        "enterprise",
-        "firm",
-        "bank",
-        "fund",
-        "school",
-        "college",
-        "hospital",
-        "team",
-        "division",
-        "branch",
-    ]
-)
-_NOT_NAME_WORDS = frozenset(
-    [
-        "the",
-        "a",
-        "an",
-        "in",
-        "on",
-        "at",
-        "of",
-        "and",
-        "or",
-        "for",
-        "to",
-        "from",
-        "with",
-        "by",
-        "as",
-        "this",
-        "that",
-        "these",
-        "those",
-        "it",
-        "its",
-        "he",
-        "she",
-        "they",
-        "we",
-        "our",
-        "his",
-        "her",
-        "their",
-        "china",
-        "chinese",
-        "english",
-        "news",
-        "photo",
-        "source",
-        "editor",
-        "reporter",
-        "said",
-        "says",
-    ]
-)
-# Surnames that are also common English words: never read as a surname on their own.
-_ENGLISH_SURNAMES = frozenset(
-    [
-        "He",
-        "Long",
-        "Sun",
-        "Song",
-        "Fan",
-        "Bo",
-        "Man",
-        "Ma",
-        "Mo",
-        "Ding",
-        "Gong",
-        "Pan",
-        "Tan",
-        "Ban",
-        "Hang",
-        "Gang",
-        "Ling",
-        "Bai",
-        "Yu",
-        "An",
-        "Ai",
-    ]
-)
 _REPORTING = re.compile(r"\b(?:said|says|told|added|noted|stressed|explained)\b")
 
 
@@ -165,6 +46,9 @@ def _build_lists(lex: Lexicon) -> dict[str, frozenset[str]]:
         "events": frozenset(e.casefold() for e in w["event_words"] if " " not in e),
         "place_words": frozenset(w["place_words"]),
         "not_names": frozenset(w["not_names"]),
+        "org_nouns": frozenset(x.casefold() for x in w["title_org_nouns"]),
+        "not_name_words": frozenset(x.casefold() for x in w["not_name_words"]),
+        "english_surnames": frozenset(w["english_word_surnames"]),
     }
 
 
@@ -203,7 +87,7 @@ def _is_name_word(tok: Token, lex: Lexicon, L: dict[str, frozenset[str]]) -> boo
         and low not in L["title"]
         and low not in L["heads"]
         and low not in L["events"]
-        and low not in _NOT_NAME_WORDS
+        and low not in L["not_name_words"]
         and tok.text not in L["place_words"]
         and not lex.lookup_en(low, tok.text)
     )
@@ -291,7 +175,7 @@ def read_title(
                 break
         elif low in _CONNECTORS:
             pass
-        elif t.cap or low in L["title"] or low in _ORG_NOUNS or low.rstrip("'s") in _ORG_NOUNS:
+        elif t.cap or low in L["title"] or low in L["org_nouns"]:
             last = j
         else:
             break
@@ -396,6 +280,7 @@ def find_people(text: str, toks: list[Token], lex: Lexicon) -> list[Span]:
 
 def _surname_mentions(text: str, toks: list[Token], lex: Lexicon, people: list[Span]) -> list[Span]:
     """ "Mayor Li" and "Lan" after "Li Yaping" and "Lan Shaomin": same entity, when unambiguous."""
+    L = lists(lex)
     by_surname: dict[str, set[str]] = {}
     ents: dict[str, Entity] = {}
     for p in people:
@@ -413,7 +298,7 @@ def _surname_mentions(text: str, toks: list[Token], lex: Lexicon, people: list[S
             continue
         k = _prefix_title_before(text, toks, i, lex)
         prev_joined_cap = i > 0 and joined(text, toks[i - 1], t) and toks[i - 1].cap
-        if not k and (t.text in _ENGLISH_SURNAMES or prev_joined_cap):
+        if not k and (t.text in L["english_surnames"] or prev_joined_cap):
             continue
         span = Span(t.start, t.end, ents[next(iter(ids))])
         if k:

@@ -67,3 +67,25 @@ def choose(matches: list[Match], lex: Lexicon) -> dict[int, Candidate]:
             cands = sorted(cands, key=score)
         chosen[idx] = cands[0]
     return chosen
+
+
+_SPECIFIC = {"county": 0, "prefecture": 1, "province": 2, "country": 3}
+
+
+def locate(name: str, lex: Lexicon) -> str | None:
+    """Code of the most specific division or country named inside a name: "Publicity Department of
+    Suzhou Municipal People's Government" -> 320500, "Qingyuan High-tech Zone" -> 441800."""
+    found: list[Candidate] = []
+    if any("\u4e00" <= c <= "\u9fff" for c in name):
+        for i in range(len(name)):
+            for n in range(2, min(6, len(name) - i) + 1):
+                found.extend(lex.zh.get(name[i : i + n], ()))
+    else:
+        words = norm_key(name).split()
+        for i in range(len(words)):
+            for n in range(1, min(3, len(words) - i) + 1):
+                found.extend(lex.en.get(" ".join(words[i : i + n]), ()))
+    found = [c for c in found if c.level in _SPECIFIC and not c.exact_case]
+    if not found:
+        return None
+    return min(found, key=lambda c: (c.bare, _SPECIFIC[c.level], rank(c))).entity.code
