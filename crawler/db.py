@@ -8,7 +8,6 @@ import hashlib
 import json
 import logging
 import re
-from collections.abc import Iterable
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,7 +17,7 @@ import jieba
 from sqlite_utils import Database, Migrations
 
 from crawler.items import Article, Entity, Figure, WarcRef
-from crawler.sources import Source
+from crawler.sources import Source, describe_sources
 
 jieba.setLogLevel(logging.WARNING)
 
@@ -229,28 +228,23 @@ OTHER_SOURCE = {
 }
 
 
-def sync_sources(db: Database, sources: Iterable[Source]) -> None:
+def sync_sources(db: Database, sources: list[Source]) -> None:
     """Make the sources table mirror the registry (sources are never deleted, since
     stored articles keep pointing at them)."""
     rows = [
         {
-            "id": s.id,
-            "name": s.name,
-            "kind": s.kind,
-            "language": s.language,
-            "region": s.region,
-            "homepage": s.homepage,
+            **row,
+            "enabled": int(row["enabled"]),
+            "homepage": source.homepage,
             "discovery": json.dumps(
                 {
-                    "feeds": list(s.feeds),
-                    "sitemaps": list(s.sitemaps),
-                    "listings": [asdict(listing) for listing in s.listings],
+                    "feeds": list(source.feeds),
+                    "sitemaps": list(source.sitemaps),
+                    "listings": [asdict(listing) for listing in source.listings],
                 }
             ),
-            "enabled": int(s.enabled),
-            "verified": s.verified,
         }
-        for s in sources
+        for source, row in zip(sources, describe_sources(sources), strict=True)
     ]
     with db.atomic():
         db["sources"].upsert_all([*rows, OTHER_SOURCE], pk="id")

@@ -93,7 +93,9 @@ class Mention:
     start: int
     end: int
     title: str | None = None  # for people: the title stated in this mention
-    roles: list[dict[str, str]] = field(default_factory=list)  # [{"role": ..., "organization": ...}]
+    roles: list[dict[str, str]] = field(
+        default_factory=list
+    )  # [{"role": ..., "organization": ...}]
     sentence: str | None = None
     sentence_start: int | None = None
 

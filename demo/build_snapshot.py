@@ -51,7 +51,9 @@ def seed_articles() -> list[tuple[DemoArticle, str, str | None]]:
     for seed in json.loads(SEEDS.read_text(encoding="utf-8")):
         text = (ROOT / seed["text_file"]).read_text(encoding="utf-8")
         body = text.split("\n", 1)[1].lstrip("\n") if seed.get("title_is_first_line") else text
-        article = DemoArticle(seed["url"], seed["title"], None, f"composed from seed {seed['text_file']}")
+        article = DemoArticle(
+            seed["url"], seed["title"], None, f"composed from seed {seed['text_file']}"
+        )
         found.append((article, body, None))
     return found
 
@@ -61,7 +63,10 @@ def corpus_articles() -> list[tuple[DemoArticle, str, str | None]]:
     for line in ARTICLES.read_text(encoding="utf-8").splitlines():
         record = json.loads(line)
         article = DemoArticle(
-            record["url"], record["title"], record["published"], f"composed from articles.jsonl#{record['id']}"
+            record["url"],
+            record["title"],
+            record["published"],
+            f"composed from articles.jsonl#{record['id']}",
         )
         text = record["text"]
         if record["title"] and text.startswith(record["title"]):
@@ -125,7 +130,7 @@ def listing(source: Source, items: list[DemoArticle]) -> bytes:
         for item in items
     )
     return (
-        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
         f"<title>{escape(source.name)} (composed demo listing)</title>"
         '<meta name="generator" content="yrd-news demo/build_snapshot.py: composed, not the site\'s markup">'
         f"</head><body><ul>\n{links}\n</ul></body></html>\n"
@@ -138,10 +143,17 @@ def discovery_pages(source: Source, items: list[DemoArticle]) -> list[tuple[str,
     followed = [i for i in items if source.is_article_url(i.url)]
     pages = []
     if followed:
-        pages += [(url, rss(source, followed), "application/rss+xml; charset=utf-8") for url in source.feeds]
-        pages += [(url, sitemap(followed), "application/xml; charset=utf-8") for url in source.sitemaps]
+        pages += [
+            (url, rss(source, followed), "application/rss+xml; charset=utf-8")
+            for url in source.feeds
+        ]
+        pages += [
+            (url, sitemap(followed), "application/xml; charset=utf-8") for url in source.sitemaps
+        ]
     for entry in source.listings:
-        linked = [i for i in items if source.allows(i.url) and re.search(entry.article_pattern, i.url)]
+        linked = [
+            i for i in items if source.allows(i.url) and re.search(entry.article_pattern, i.url)
+        ]
         if linked:
             pages.append((entry.url, listing(source, linked), "text/html; charset=utf-8"))
     return pages
@@ -161,14 +173,23 @@ def build(out_dir: Path) -> dict[str, int]:
 
     articles = seed_articles() + corpus_articles()
     for article, text, printed in articles:
-        html = compose_article_html(title=article.title, text=text, published=printed, lang=_lang(text))
+        html = compose_article_html(
+            title=article.title, text=text, published=printed, lang=_lang(text)
+        )
         put(article.url, html, HTML_UTF8, article.origin)
     pages = real_pages()
     for url, path in pages:
         # No charset in the header: the pages' own meta tags (some of them wrong) must be dealt with.
-        put(url, path.read_bytes(), [("Content-Type", "text/html")], f"real capture: tests/fixtures/pages/{path.relative_to(PAGES)}")
+        put(
+            url,
+            path.read_bytes(),
+            [("Content-Type", "text/html")],
+            f"real capture: tests/fixtures/pages/{path.relative_to(PAGES)}",
+        )
 
-    demo_items = [a for a, _, _ in articles] + [DemoArticle(u, None, None, "real") for u, _ in pages]
+    demo_items = [a for a, _, _ in articles] + [
+        DemoArticle(u, None, None, "real") for u, _ in pages
+    ]
     by_source: dict[str, list[DemoArticle]] = {}
     for item in demo_items:
         source = source_for_url(item.url, sources)
@@ -181,8 +202,15 @@ def build(out_dir: Path) -> dict[str, int]:
         if len(composed) < len(source.feeds) + len(source.sitemaps) + len(source.listings):
             continue  # the demo would miss some of its discovery pages: crawl its articles by URL
         for url, body, content_type in composed:
-            put(url, body, [("Content-Type", content_type)], f"composed discovery page for source {source.id}")
-            discovered.update(re.findall(r"(?:<link>|<loc>|href=\")([^<\"]+)", body.decode("utf-8")))
+            put(
+                url,
+                body,
+                [("Content-Type", content_type)],
+                f"composed discovery page for source {source.id}",
+            )
+            discovered.update(
+                re.findall(r"(?:<link>|<loc>|href=\")([^<\"]+)", body.decode("utf-8"))
+            )
         crawled_sources.append(source.id)
     recorder.close()
 
@@ -207,7 +235,9 @@ def _lang(text: str) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "demo", help="folder for snapshot.warc.gz and its lists")
+    parser.add_argument(
+        "--out", type=Path, default=ROOT / "demo", help="folder for snapshot.warc.gz and its lists"
+    )
     args = parser.parse_args()
     counts = build(args.out)
     print(", ".join(f"{k}: {v}" for k, v in counts.items()), f"-> {args.out / 'snapshot.warc.gz'}")

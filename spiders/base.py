@@ -7,7 +7,7 @@ article page is the same for all of them and is decided here, once.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, date, datetime
 from typing import Any, Self
 
@@ -82,6 +82,17 @@ class RegistrySpider(scrapy.Spider):
 
     def article_request(self, url: str) -> scrapy.Request:
         return scrapy.Request(url, callback=self.parse_article)
+
+    def follow_dated_links(self, links: Iterable[Any]) -> Iterator[scrapy.Request]:
+        """Requests for the feed or sitemap entries that are this source's articles and
+        not older than `since`; the others are counted."""
+        for link in links:
+            if not self.source.is_article_url(link.url):
+                self.count("link_ignored")
+            elif is_older(link.published, self.since):
+                self.count("entry_before_since")
+            else:
+                yield self.article_request(link.url)
 
     def parse_article(self, response: Response) -> Iterator[Article]:
         """Extract the article; drop (with a counted reason) what is not one or not wanted."""

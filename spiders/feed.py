@@ -8,7 +8,7 @@ import scrapy
 from scrapy.http import Response
 
 from spiders.base import RegistrySpider
-from spiders.discovery import feed_links, is_older
+from spiders.discovery import feed_links
 
 
 class FeedSpider(RegistrySpider):
@@ -24,10 +24,4 @@ class FeedSpider(RegistrySpider):
         if not links:
             self.logger.warning("Feed has no entries (format change?): %s", response.url)
             self.count("feed_empty")
-        for link in links:
-            if not self.source.is_article_url(link.url):
-                self.count("link_ignored")
-            elif is_older(link.published, self.since):
-                self.count("entry_before_since")
-            else:
-                yield self.article_request(link.url)
+        yield from self.follow_dated_links(links)

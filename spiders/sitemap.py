@@ -37,10 +37,4 @@ class SitemapSpider(RegistrySpider):
             for link in fresh[: self.max_pages]:
                 yield scrapy.Request(link.url, callback=self.parse_sitemap)
             return
-        for link in links:
-            if not self.source.is_article_url(link.url):
-                self.count("link_ignored")
-            elif is_older(link.published, self.since):
-                self.count("entry_before_since")
-            else:
-                yield self.article_request(link.url)
+        yield from self.follow_dated_links(links)

@@ -17,7 +17,8 @@ from crawler.items import Article
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from demo.compose import compose_article_html  # noqa: E402
+from demo.build_snapshot import seed_articles  # noqa: E402
+from demo.compose import compose_article_html, paragraphs_of  # noqa: E402
 
 SEEDS = json.loads((ROOT / "demo" / "corpus" / "seeds.json").read_text(encoding="utf-8"))
 SHINE = SEEDS[4]
@@ -59,6 +60,21 @@ def test_extract_prints_the_article_with_figures_and_entities(seed_page: Path) -
     assert any(
         e["type"] == "place" and e["name"].startswith("Zhejiang") for e in article["entities"]
     )
+
+
+SEED_DATES = ["2021-05-12", None, "2019-07-04", "2022-01-07", "2020-11-07T16:50:00+08:00"]
+
+
+@pytest.mark.parametrize("n", range(5))
+def test_extract_prints_each_seed_pages_title_date_and_full_body(n: int, tmp_path: Path) -> None:
+    article, text, printed = seed_articles()[n]
+    page = tmp_path / "seed.html"
+    page.write_bytes(compose_article_html(title=article.title, text=text, published=printed))
+    result = json.loads(run("extract", str(page), "--url", article.url).output)
+    assert result["title"] == article.title
+    assert result["published_at"] == SEED_DATES[n]
+    missing = [p for p in paragraphs_of(text) if " ".join(p.split()) not in result["body"]]
+    assert missing == []
 
 
 def test_extract_several_files_prints_one_line_each(seed_page: Path, tmp_path: Path) -> None:

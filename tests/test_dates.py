@@ -134,7 +134,9 @@ ARTICLE_DATES = [
 
 def test_article_dates_cover_the_whole_corpus() -> None:
     corpus = Path(__file__).resolve().parent.parent / "demo" / "corpus" / "articles.jsonl"
-    printed = {json.loads(line)["published"] for line in corpus.read_text(encoding="utf-8").splitlines()}
+    printed = {
+        json.loads(line)["published"] for line in corpus.read_text(encoding="utf-8").splitlines()
+    }
     assert printed - {None} == {published for published, _ in ARTICLE_DATES}
 
 
