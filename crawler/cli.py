@@ -319,12 +319,6 @@ def _extract_input(item: str, url: str | None, user_agent: str) -> dict[str, Any
     return _article_json(path.read_bytes(), url or path.resolve().as_uri(), None)
 
 
-def _detect_lang(text: str) -> str:
-    from crawler.db import _CJK
-
-    return "zh" if len(_CJK.findall(text)) > len(text) / 10 else "en"
-
-
 @cli.command()
 @click.argument("inputs", nargs=-1)
 @click.option("--url", help="Where a saved HTML file came from (its address).")
@@ -354,6 +348,7 @@ def extract(
     lang: str | None,
 ) -> None:
     """Extract the article (with figures and entities) from HTML files or URLs, as JSON."""
+    from crawler.chinese import detect_lang
     from crawler.pages import NotAnArticle
 
     if sum(map(bool, (inputs, text_file, jsonl_file))) != 1:
@@ -362,7 +357,7 @@ def extract(
         raise UserError("--url goes with exactly one saved file")
     if text_file:
         text = Path(text_file).read_text(encoding="utf-8")
-        result = {"file": text_file, "lang": lang or _detect_lang(text), "text": text}
+        result = {"file": text_file, "lang": lang or detect_lang(text), "text": text}
         result.update(_analyse(text, result["lang"]))
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))
         return
@@ -378,7 +373,7 @@ def extract(
                     raise UserError(
                         f"{jsonl_file}:{number}: expected a JSON object with a 'text' field ({exc})"
                     ) from exc
-                record_lang = record.get("lang") or lang or _detect_lang(text)
+                record_lang = record.get("lang") or lang or detect_lang(text)
                 click.echo(
                     json.dumps(
                         {

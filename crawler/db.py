@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import re
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any
 import jieba
 from sqlite_utils import Database, Migrations
 
+from crawler.chinese import has_cjk
 from crawler.items import Article, Entity, Figure, WarcRef
 from crawler.sources import Source, describe_sources
 
@@ -23,7 +23,6 @@ jieba.setLogLevel(logging.WARNING)
 
 migrations = Migrations("yrdnews")
 
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 FTS_TOKENIZER = "porter unicode61 remove_diacritics 2"
 
 
@@ -36,7 +35,7 @@ def segment(text: str | None) -> str:
     """
     if not text:
         return ""
-    if not _CJK.search(text):
+    if not has_cjk(text):
         return text
     return " ".join(token for token in jieba.cut_for_search(text) if token.strip())
 

@@ -25,6 +25,7 @@ import lxml.html
 import trafilatura
 from lxml.etree import ParserError
 
+from crawler.chinese import cjk_share, has_cjk
 from crawler.dates import date_from_url, find_date_in_text, find_dateline, parse_date
 from crawler.encoding import decode_html
 from crawler.items import Article
@@ -126,10 +127,10 @@ def clean_title(
     while len(pieces) >= 3:
         tail, separator = pieces[-1].strip(), pieces[-2].strip()
         is_site = bool(_SITE_WORDS.search(tail)) or bool(site and tail.casefold() in site)
-        if separator == "-" and not (_has_cjk(tail) or _DOMAIN.search(tail)):
+        if separator == "-" and not (has_cjk(tail) or _DOMAIN.search(tail)):
             is_site = False  # a bare hyphen inside English words ("fitness-conscious")
         # A short channel name between the headline and the site ("_数据_", "--健康·生活--").
-        is_channel = stripped and len(tail) <= 6 and separator in {"_", "--"} and _has_cjk(tail)
+        is_channel = stripped and len(tail) <= 6 and separator in {"_", "--"} and has_cjk(tail)
         if not (is_site or is_channel) or len(tail) > 40:
             break
         pieces = pieces[:-2]
@@ -156,17 +157,6 @@ def _clean_author(text: str | None) -> str | None:
     if text.isdigit() or text.startswith(("http:", "https:", "/")):
         return None
     return text
-
-
-def _has_cjk(text: str) -> bool:
-    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
-
-
-def _cjk_share(text: str) -> float:
-    letters = [ch for ch in text[:5000] if ch.isalpha()]
-    if not letters:
-        return 0.0
-    return sum(1 for ch in letters if "\u4e00" <= ch <= "\u9fff") / len(letters)
 
 
 def _squash(text: str | None) -> str | None:
@@ -508,10 +498,10 @@ class ArticlePage:
             or _ld_text(self.jsonld.get("inLanguage"))
         )
         sample = (self.title() or "") + self.body()[:2000]
-        share = _cjk_share(sample)
+        share = cjk_share(sample)
         if declared:
             code = declared.strip().lower()[:2]
-            code = "zh" if _has_cjk(declared) else code  # lang="中文" on a zj.gov.cn template
+            code = "zh" if has_cjk(declared) else code  # lang="中文" on a zj.gov.cn template
             # Templates copied between editions often keep a wrong lang: check the text.
             if code == "en" and share > 0.5:
                 return "zh"

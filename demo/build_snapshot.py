@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from crawler.archive import WarcRecorder  # noqa: E402
+from crawler.chinese import detect_lang  # noqa: E402
 from crawler.dates import parse_date  # noqa: E402
 from crawler.sources import Source, load_sources, source_for_url  # noqa: E402
 from demo.compose import compose_article_html  # noqa: E402
@@ -174,7 +175,7 @@ def build(out_dir: Path) -> dict[str, int]:
     articles = seed_articles() + corpus_articles()
     for article, text, printed in articles:
         html = compose_article_html(
-            title=article.title, text=text, published=printed, lang=_lang(text)
+            title=article.title, text=text, published=printed, lang=detect_lang(text)
         )
         put(article.url, html, HTML_UTF8, article.origin)
     pages = real_pages()
@@ -227,10 +228,6 @@ def build(out_dir: Path) -> dict[str, int]:
         "sources_discovered": len(crawled_sources),
         "url_list": len(leftovers),
     }
-
-
-def _lang(text: str) -> str:
-    return "zh" if len(re.findall(r"[\u4e00-\u9fff]", text)) > len(text) / 10 else "en"
 
 
 def main() -> None:

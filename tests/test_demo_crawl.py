@@ -244,8 +244,11 @@ def test_a_crawl_killed_midway_leaves_a_consistent_resumable_database(
     )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and process.poll() is None:
-        if db.exists() and rows(db, "select count(*) from articles")[0][0] >= 3:
-            break
+        try:
+            if db.exists() and rows(db, "select count(*) from articles")[0][0] >= 3:
+                break
+        except sqlite3.OperationalError:
+            pass  # the schema is still being created
         time.sleep(0.05)
     process.kill()  # SIGKILL: no chance to clean up
     process.wait()

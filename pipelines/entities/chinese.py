@@ -13,13 +13,13 @@ import logging
 import re
 from functools import cache
 
+from crawler.chinese import CJK, has_cjk, to_simplified
 from crawler.items import Entity
 
 from .lexicon import Lexicon, rank
 from .places import Match, choose
 from .spans import Span
 
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 _NOUNISH = ("n", "ns", "nt", "nz", "nr", "j", "vn", "an", "eng", "nrt", "nrfg", "b")
 _SINGLE_STOP = frozenset(
     [
@@ -89,9 +89,9 @@ def _words(text: str) -> list[tuple[str, str, int]]:
 
 
 def find_chinese(text: str, lex: Lexicon) -> list[Span]:
-    if not _CJK.search(text):
+    if not has_cjk(text):
         return []
-    original, text = text, text.translate(lex.t2s)  # one for one: offsets index the original
+    original, text = text, to_simplified(text)  # one for one: offsets index the original
     words = _words(text)
     spans = _gazetteer(text, lex, words)
     spans += _suffixed(text, words, lex)
@@ -137,7 +137,7 @@ def _orgish(word: tuple[str, str, int], lex: Lexicon) -> bool:
     """Can this word be part of an organisation name? Nouns and place names (jieba often tags
     相城 as a verb and 吴江 as a person, so the gazetteer is asked too)."""
     w, flag, _ = word
-    return bool(_CJK.match(w)) and (flag.startswith(_NOUNISH) or w in lex.zh)
+    return bool(CJK.match(w)) and (flag.startswith(_NOUNISH) or w in lex.zh)
 
 
 def _org_type(name: str, lex: Lexicon) -> str:
@@ -218,7 +218,7 @@ def _name_lengths(text: str, p: int, flag_at: dict[int, str]) -> list[int]:
         n
         for n in (3, 2)
         if p + n <= len(text)
-        and all(_CJK.match(c) for c in text[p : p + n])
+        and all(CJK.match(c) for c in text[p : p + n])
         and _AFTER_NAME.match(text, p + n)
         and not flag_at.get(p + n - 1, "").startswith(("f", "p", "u", "c"))
     ]

@@ -70,9 +70,6 @@ class Lexicon:
     max_en_words: int = 1
     max_zh_chars: int = 1
     zh_first_chars: frozenset[str] = frozenset()
-    t2s: dict[int, str] = field(
-        default_factory=dict
-    )  # str.translate table, traditional -> simplified
 
     def add_en(self, phrase: str, cand: Candidate) -> None:
         key = norm_key(phrase)
@@ -237,8 +234,4 @@ def load() -> Lexicon:
     )
     lex.syllables = frozenset((DATA / "pinyin.txt").read_text(encoding="ascii").split())
     lex.zh_first_chars = frozenset(k[0] for k in lex.zh)
-    with (DATA / "t2s.tsv").open(encoding="utf-8") as f:
-        lex.t2s = {
-            ord(r["traditional"]): r["simplified"] for r in csv.DictReader(f, delimiter="\t")
-        }
     return lex

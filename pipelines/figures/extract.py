@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from crawler.chinese import to_simplified
 from crawler.items import Figure
 
 from . import context
@@ -25,7 +26,6 @@ from .lexicon import (
     EN_SCALES,
     EN_TIME_WORDS,
     QUALIFIERS_INSIDE,
-    TRADITIONAL,
     UNITS,
     ZH_CLASSIFIERS,
     ZH_DIGITS,
@@ -144,7 +144,7 @@ def extract_figures(text: str, lang: str | None = None) -> list[Figure]:
 
 
 def _extract(original: str) -> list[Figure]:
-    text = original.translate(TRADITIONAL)  # same length: offsets hold for both
+    text = to_simplified(original)  # same length: offsets hold for both
     masks = Masks(text)
     sents = SentenceIndex(text)
     raws: list[_Raw] = []

@@ -317,17 +317,3 @@ METRICS: dict[str, tuple[str, ...]] = {
 def alternation(words: Iterable[str]) -> str:
     """A regex alternation of literal words, longest first so the longest surface wins."""
     return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-
-
-# Traditional -> Simplified, one character for one, only for characters the grammar reads.
-# One-for-one keeps offsets: the extractor matches on the folded text and slices the original.
-_TRADITIONAL_PAIRS = (
-    "億亿 萬万 個个 項项 條条 輛辆 臺台 種种 戶户 場场 噸吨 畝亩 頃顷 約约 將将 過过 餘余 長长 減减 "
-    "點点 總总 產产 進进 幣币 歐欧 鎊镑 圓圆 資资 區区 縣县 鎮镇 園园 開开 發发 團团 銀银 會会 員员 "
-    "達达 為为 與与 從从 對对 參参 簽签 獲获 營营 業业 稅税 銷销 額额 潤润 兩两 規规 實实 現现 漲涨 "
-    "較较 間间 並并 於于 數数 佔占 時时 際际 劃划 資资 廠厂 員员 億亿"
-)
-TRADITIONAL = str.maketrans(
-    "".join(p[0] for p in _TRADITIONAL_PAIRS.split()),
-    "".join(p[1] for p in _TRADITIONAL_PAIRS.split()),
-)
