@@ -15,7 +15,7 @@ from typing import Any
 import jieba
 from sqlite_utils import Database, Migrations
 
-from crawler.chinese import has_cjk
+from crawler.chinese import has_cjk, to_simplified
 from crawler.items import Article, Entity, Figure, WarcRef
 from crawler.sources import Source, describe_sources
 
@@ -37,7 +37,8 @@ def segment(text: str | None) -> str:
         return ""
     if not has_cjk(text):
         return text
-    return " ".join(token for token in jieba.cut_for_search(text) if token.strip())
+    # Folded to Simplified first, so 苏州 also finds the Traditional 蘇州.
+    return " ".join(token for token in jieba.cut_for_search(to_simplified(text)) if token.strip())
 
 
 def fts_query(query: str | None) -> str:

@@ -91,6 +91,7 @@ def test_search_finds_english_and_two_character_chinese_words(db) -> None:
     assert search(db, "苏州") == [first]
     assert search(db, "园区") == [first]
     assert search(db, "苏州工业园区") == [first]
+    assert search(db, "蘇州") == [first]  # Traditional queries find Simplified text, and back
     assert search(db, "projects signed") == [first]  # porter stemming: "signs" / "signed"
     assert search(db, '"; drop table articles; --') == []  # punctuation is never FTS syntax
 
