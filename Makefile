@@ -18,12 +18,14 @@ $(VENV)/.installed: pyproject.toml
 install: $(VENV)/.installed
 
 # Offline demo: build the WARC snapshot, crawl it into SQLite, serve it with Datasette.
+# demo/sources.txt is written by the build step, so it is read by the shell at run time
+# (a $(shell ...) here would be expanded by make before the file exists).
+DEMO_CRAWL = $(BIN)/yrdnews crawl --replay demo/snapshot.warc.gz --db $(DEMO_DB) --data-dir $(DEMO_DIR) -s LOG_LEVEL=WARNING
+
 demo-crawl: install
 	$(BIN)/python demo/build_snapshot.py
-	$(BIN)/yrdnews crawl --replay demo/snapshot.warc.gz --db $(DEMO_DB) --data-dir $(DEMO_DIR) \
-		$(addprefix --source ,$(shell cat demo/sources.txt))
-	$(BIN)/yrdnews crawl --replay demo/snapshot.warc.gz --db $(DEMO_DB) --data-dir $(DEMO_DIR) \
-		--urls demo/urls.txt
+	$(DEMO_CRAWL) $$(sed 's/^/--source /' demo/sources.txt)
+	$(DEMO_CRAWL) --urls demo/urls.txt
 
 demo: demo-crawl
 	@echo "Serving $(DEMO_DB) on http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
