@@ -168,6 +168,8 @@ def m001_initial(db: Database) -> None:
             "name_zh": str,
             "code": str,
             "parent_code": str,
+            "province": str,
+            "city": str,
             "latitude": float,
             "longitude": float,
             "aliases": str,

@@ -73,6 +73,8 @@ class Entity:
     code: str | None = None  # GB/T 2260 for Chinese divisions, park ids for zones
     name_zh: str | None = None
     parent_code: str | None = None
+    province: str | None = None  # for Chinese places and the bodies located in them
+    city: str | None = None  # prefecture-level city (or municipality)
     latitude: float | None = None
     longitude: float | None = None
 

@@ -122,6 +122,7 @@ def _located(span: Span, lex: Lexicon) -> Span:
     parent = locate(ent.name_zh or ent.name, lex)
     if parent:
         span.entity = replace(ent, parent_code=parent)
+        lex.locate_area(span.entity)
     return span
 
 

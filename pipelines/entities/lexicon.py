@@ -70,6 +70,17 @@ class Lexicon:
     max_en_words: int = 1
     max_zh_chars: int = 1
     zh_first_chars: frozenset[str] = frozenset()
+    # division code -> (province, prefecture-level city) names, for faceting places
+    areas: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+
+    def locate_area(self, entity: Entity) -> None:
+        """Fill province and city from the entity's own code or, failing that, its parent's."""
+        province, city = (
+            self.areas.get(entity.code or "")
+            or self.areas.get(entity.parent_code or "")
+            or (None, None)
+        )
+        entity.province, entity.city = province, city
 
     def add_en(self, phrase: str, cand: Candidate) -> None:
         key = norm_key(phrase)
@@ -105,28 +116,50 @@ def _yaml(name: str) -> Any:
     return yaml.safe_load((DATA / name).read_text(encoding="utf-8"))
 
 
+def _areas(rows: list[dict[str, str]]) -> dict[str, tuple[str | None, str | None]]:
+    """Province and prefecture-level city of every division, by walking up parent codes.
+    A municipality (Shanghai) is its own city."""
+    by_code = {row["code"]: row for row in rows}
+    areas: dict[str, tuple[str | None, str | None]] = {}
+    for row in rows:
+        province = city = None
+        node: dict[str, str] | None = row
+        while node is not None:
+            if node["level"] == "province":
+                province = node["name"]
+                if node["name"] in MUNICIPALITIES:
+                    city = city or node["name"]
+            elif node["level"] == "prefecture":
+                city = node["name"]
+            node = by_code.get(node["parent_code"])
+        areas[row["code"]] = (province, city)
+    return areas
+
+
 def _divisions(lex: Lexicon) -> None:
     with (DATA / "divisions.tsv").open(encoding="utf-8") as f:
-        for row in csv.DictReader(f, delimiter="\t"):
-            level = row["level"]
-            ent = Entity(
-                type="place",
-                name=row["name"],
-                subtype=level,
-                code=row["code"],
-                name_zh=row["name_zh"],
-                parent_code=row["parent_code"] or "CN",
-                latitude=float(row["latitude"]),
-                longitude=float(row["longitude"]),
-            )
-            cand = Candidate(ent, level)
-            lex.add_en(row["name"], cand)
-            lex.add_zh(row["name_zh"], cand)
-            if row["short_zh"]:
-                lex.add_zh(row["short_zh"], cand)
-            for alias in filter(None, row["aliases"].split("|")):
-                bare = level == "county" and " " not in alias
-                lex.add_en(alias, Candidate(ent, level, bare=bare))
+        rows = list(csv.DictReader(f, delimiter="\t"))
+    lex.areas = _areas(rows)
+    for row in rows:
+        level = row["level"]
+        ent = Entity(
+            type="place",
+            name=row["name"],
+            subtype=level,
+            code=row["code"],
+            name_zh=row["name_zh"],
+            parent_code=row["parent_code"] or "CN",
+            latitude=float(row["latitude"]),
+            longitude=float(row["longitude"]),
+        )
+        cand = Candidate(ent, level)
+        lex.add_en(row["name"], cand)
+        lex.add_zh(row["name_zh"], cand)
+        if row["short_zh"]:
+            lex.add_zh(row["short_zh"], cand)
+        for alias in filter(None, row["aliases"].split("|")):
+            bare = level == "county" and " " not in alias
+            lex.add_en(alias, Candidate(ent, level, bare=bare))
 
 
 def _zones_and_regions(lex: Lexicon) -> None:
@@ -218,6 +251,9 @@ def _industries(lex: Lexicon) -> None:
                 lex.industries_en[phrase] = ent
 
 
+MUNICIPALITIES = frozenset({"Beijing", "Tianjin", "Shanghai", "Chongqing"})
+
+
 @cache
 def load() -> Lexicon:
     """Read every data file once per process."""
@@ -234,4 +270,7 @@ def load() -> Lexicon:
     )
     lex.syllables = frozenset((DATA / "pinyin.txt").read_text(encoding="ascii").split())
     lex.zh_first_chars = frozenset(k[0] for k in lex.zh)
+    for candidates in (*lex.en.values(), *lex.zh.values()):
+        for candidate in candidates:
+            lex.locate_area(candidate.entity)
     return lex

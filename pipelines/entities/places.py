@@ -50,23 +50,44 @@ def choose(matches: list[Match], lex: Lexicon) -> dict[int, Candidate]:
         codes = {c.entity.code for c in m.candidates}
         if len(codes) == 1 and m.candidates[0].entity.code:
             certain.add(m.candidates[0].entity.code)
+    # A county named nearby is the strongest hint for its city ("Xiangcheng District ... Suzhou"
+    # is Jiangsu's Suzhou even when the text also names Anhui).
+    ancestors = {code[:4] + "00" for code in certain if code.isdigit()} - certain
     preferred = lex.words.get("place_preferences", {})
     chosen = {}
     for idx, m in enumerate(matches):
         cands = m.candidates
         if len(cands) > 1:
-
-            def score(c: Candidate) -> tuple[int, int, tuple[int, int, int, str]]:
-                ent = c.entity
-                ctx = int(ent.parent_code in certain) + int(
-                    (ent.code or "")[:2] + "0000" in certain
-                )
-                pref = int(preferred.get(ent.name) == ent.code)
-                return (-ctx, -pref, rank(c))
-
-            cands = sorted(cands, key=score)
+            # "Suzhou, Anhui province" / "Suzhou in Jiangsu": the division right after decides.
+            after = {
+                n.candidates[0].entity.code
+                for n in matches[idx + 1 : idx + 2]
+                if 0 <= n.start - m.end <= 4 and len({c.entity.code for c in n.candidates}) == 1
+            }
+            context = _Context(certain, ancestors, after, preferred)
+            cands = sorted(cands, key=context.score)
         chosen[idx] = cands[0]
     return chosen
+
+
+@dataclass(frozen=True)
+class _Context:
+    certain: set[str]
+    ancestors: set[str]
+    after: set[str]
+    preferred: dict[str, str]
+
+    def score(self, c: Candidate) -> tuple[int, int, int, tuple[int, int, int, str]]:
+        ent = c.entity
+        province = (ent.code or "")[:2] + "0000"
+        near = 2 * int(
+            ent.code in self.ancestors or province in self.after or ent.parent_code in self.after
+        ) + int(ent.parent_code in self.certain and ent.parent_code != province)
+        # A province named somewhere in the text is weaker evidence than the usual reading
+        # of the name (Suzhou in this region's news is Jiangsu's).
+        far = int(province in self.certain)
+        pref = int(self.preferred.get(ent.name) == ent.code)
+        return (-near, -pref, -far, rank(c))
 
 
 _SPECIFIC = {"county": 0, "prefecture": 1, "province": 2, "country": 3}
