@@ -431,7 +431,8 @@ def sources(check: bool) -> None:
 @click.option("--source", "sources", multiple=True, metavar="ID")
 @user_errors
 def reextract(db_path: str, sources: tuple[str, ...]) -> None:
-    """Run figure and entity extraction again over stored articles (no crawling)."""
+    """Run figure and entity extraction (and search indexing) again over stored articles,
+    without crawling."""
     from crawler.db import article_from_row, open_db, replace_extractions
     from pipelines.entities import extract_entities
     from pipelines.figures import extract_figures

@@ -322,6 +322,12 @@ def _merge_aliases(db: Database, entity_id: str, surfaces: set[str]) -> str:
 
 
 def _replace_extractions(db: Database, article: Article) -> None:
+    """Everything derived from the article's text: search entry, figures, mentions."""
+    db.execute("delete from articles_fts where rowid = ?", [article.id])
+    db.execute(
+        "insert into articles_fts (rowid, title, body) values (?, ?, ?)",
+        [article.id, segment(article.title), segment(article.body)],
+    )
     db.execute("delete from figures where article_id = ?", [article.id])
     db.execute("delete from mentions where article_id = ?", [article.id])
     db["figures"].insert_all(
@@ -377,17 +383,13 @@ def store_article(
         for (stale_id,) in stale:
             delete_article(db, stale_id)
         db["articles"].upsert(_article_row(article, digest, crawl_run_id, kind), pk="id")
-        db.execute("delete from articles_fts where rowid = ?", [article.id])
-        db.execute(
-            "insert into articles_fts (rowid, title, body) values (?, ?, ?)",
-            [article.id, segment(article.title), segment(article.body)],
-        )
         _replace_extractions(db, article)
     return "updated" if existing else "inserted"
 
 
 def replace_extractions(db: Database, article: Article) -> None:
-    """Store new figures and mentions for an already stored article (`yrdnews reextract`)."""
+    """Store a new search entry, figures and mentions for an already stored article
+    (`yrdnews reextract`, after the extractors or the segmentation improve)."""
     with db.atomic():
         _replace_extractions(db, article)
         db.execute(
