@@ -113,6 +113,8 @@ class Mention:
             "title": self.title,
             "roles": self.roles,
             "code": self.entity.code,
+            "province": self.entity.province,
+            "city": self.entity.city,
         }
 
 

@@ -1,12 +1,16 @@
 """The one Scrapy settings module. Every value can be overridden with `-s NAME=VALUE`
 or, for the YRD_* ones, by `yrdnews crawl` options."""
 
+import os
+
 BOT_NAME = "yrdnews"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
 
 # Polite by default: the sources are small government sites as much as big newsrooms.
-YRD_CONTACT_URL = "https://github.com/yrd-news/yrd-news"
+# Whoever runs a crawl should say how to reach them: set YRD_CONTACT_URL in the
+# environment (a cron job's, say) or override USER_AGENT outright with -s.
+YRD_CONTACT_URL = os.environ.get("YRD_CONTACT_URL", "https://github.com/yrd-news/yrd-news")
 USER_AGENT = f"yrd-news/0.1 (+{YRD_CONTACT_URL}; research crawler)"
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 8
