@@ -32,6 +32,9 @@ EXTENSIONS = {
 }
 
 DOWNLOADER_MIDDLEWARES = {
+    # Scrapy 2.19's own lets through requests that wait for robots.txt (crawler/robots.py).
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.robots.RobotsTxtMiddleware": 100,
     # Closest to the network, so the archive holds the bytes as sent (still compressed,
     # before redirects are followed), like HttpCacheMiddleware at 900.
     "crawler.archive.ArchiveMiddleware": 950,
