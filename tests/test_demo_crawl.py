@@ -19,10 +19,9 @@ import yaml
 
 from crawler.archive import ReplayArchive
 from crawler.chinese import to_simplified
+from demo.build_snapshot import build
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-from demo.build_snapshot import build  # noqa: E402
 
 SEEDS = json.loads((ROOT / "demo" / "corpus" / "seeds.json").read_text(encoding="utf-8"))
 

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
+from demo.build_snapshot import seed_articles
+from demo.compose import compose_article_html
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-from demo.build_snapshot import seed_articles  # noqa: E402
-from demo.compose import compose_article_html  # noqa: E402
 
 GB2312_PAGE = (
     ROOT / "tests/fixtures/pages/xinhuanet/he-xinhuanet-2012-content_25340717-zh-gb2312.html"

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from crawler.items import Article
 from crawler.pages import ArticlePage, NotAnArticle, clean_title, extract_article, normalize_url
+from demo.build_snapshot import seed_articles
 from demo.compose import compose_article_html, paragraphs_of
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -307,61 +308,25 @@ def test_dateline_of_a_wire_story() -> None:
 
 # --- composed seed pages --------------------------------------------------------------------
 
-SEED_CASES = [
-    # (file, real URL, title, title is the text's first line, expected published_at)
-    (
-        "000_e1d7d7c85bb7191a.txt",
-        "http://regional.chinadaily.com.cn/SuzhouNewDistrict/2021-05/12/c_622037.htm",
-        # no headline in the text: the lead sentence's first clause, verbatim
-        'East China\'s Suzhou and e-commerce giant Alibaba kicked off a month-long event on May 12 to promote the "Made-in-Suzhou" brand',
-        False,
-        "2021-05-12",
-    ),
-    (
-        "001_95baf3a3f48b2290.txt",
-        "http://www.bigdaddesign.com/en/news_show.asp?ncid=85",
-        "Industrial Internet in Suzhou",  # the heading printed in the text
-        False,
-        None,
-    ),
-    (
-        "002_287856e419a5a667.txt",
-        "https://www.asiaone.com/business/focus-smart-manufacturing-suzhou-xiangcheng-holds-investment-promotion-conference-tokyo",
-        "Focus on Smart Manufacturing, Suzhou Xiangcheng Holds Investment Promotion Conference in Tokyo",
-        True,
-        "2019-07-04",
-    ),
-    (
-        "003_820cca16e935bf39.txt",
-        "https://techtography.com/in-the-post-4-trillion-era-suzhou-accelerates-the-construction-of-industrial-innovation-clusters-in-digital-economy-era/",
-        "In the “Post-4-Trillion” era, Suzhou accelerates the construction of industrial innovation clusters in digital economy era",
-        True,
-        "2022-01-07",
-    ),
-    (
-        "004_95972c1a91bd3a15.txt",
-        "https://www.shine.cn/news/metro/2011079293/",
-        "Strategic cooperation fuels Zhejiang's industrial upgrade",  # printed in the text
-        False,
-        "2020-11-07T16:50:00+08:00",
-    ),
-]
+# Published dates the five composed seed pages must yield (URL, title and text come from
+# demo/corpus/seeds.json, the same pages the offline demo publishes).
+SEED_PUBLISHED = ["2021-05-12", None, "2019-07-04", "2022-01-07", "2020-11-07T16:50:00+08:00"]
 
 
-@pytest.mark.parametrize(("file", "url", "title", "first_line", "published"), SEED_CASES)
-def test_composed_seed_pages_round_trip(
-    file: str, url: str, title: str, first_line: bool, published: str | None
-) -> None:
-    text = (SEEDS / file).read_text("utf-8")
-    if first_line:
-        assert text.splitlines()[0] == title
-        text = text.split("\n", 1)[1]
-    page = compose_article_html(title=title, text=text)
-    article = extract_article(page, url, {b"Content-Type": [b"text/html; charset=utf-8"]})
-    assert article.title == title
+@pytest.mark.parametrize(
+    ("seed", "published"), list(zip(seed_articles(), SEED_PUBLISHED, strict=True))
+)
+def test_composed_seed_pages_round_trip(seed: tuple, published: str | None) -> None:
+    demo_article, text, printed = seed
+    page = compose_article_html(title=demo_article.title, text=text, published=printed)
+    article = extract_article(
+        page, demo_article.url, {b"Content-Type": [b"text/html; charset=utf-8"]}
+    )
+    assert article.title == demo_article.title
     assert article.published_at == published
     assert article.lang == "en" and article.encoding == "utf-8"
     paragraphs = paragraphs_of(text)
+    title = demo_article.title
     after_title = paragraphs[paragraphs.index(title) + 1 :] if title in paragraphs else paragraphs
     body_paragraphs = article.body.split("\n\n")
     for paragraph in after_title:
