@@ -84,7 +84,7 @@ def cli() -> None:
     "--urls",
     "urls_file",
     type=click.Path(exists=True, dir_okay=False),
-    help="Also crawl the article URLs listed in this file.",
+    help="Crawl the article URLs listed in this file (only them, unless --source is given too).",
 )
 @click.option(
     "--since", metavar="DATE", help="Skip articles published before this date (YYYY-MM-DD)."
@@ -131,7 +131,12 @@ def crawl(
     unknown = [s for s in sources if s not in {r.id for r in registry}]
     if unknown:
         raise UserError(f"unknown source {', '.join(unknown)}; `yrdnews sources` lists them")
-    selected = list(sources) or ([] if urls_file and not sources else enabled)
+    disabled = [s for s in sources if s not in enabled]
+    if disabled:
+        raise UserError(
+            f"source {', '.join(disabled)} is disabled in the registry (see its verified note)"
+        )
+    selected = list(sources) or ([] if urls_file else enabled)
     replay_files = [str(p) for p in warc_files(replay)] if replay else []
 
     settings = scrapy_settings()
