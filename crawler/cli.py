@@ -226,7 +226,8 @@ def serve(db_path: str, host: str, port: int, metadata: str | None) -> None:
         Path(db_path), Path(metadata or PROJECT_ROOT / "datasette_metadata.yml")
     )
     args = [sys.executable, "-m", "datasette", "serve", db_path, "--metadata", metadata,
-            "--host", host, "--port", str(port), "--setting", "sql_time_limit_ms", "5000"]  # fmt: skip
+            "--host", host, "--port", str(port), "--setting", "sql_time_limit_ms", "5000",
+            "--setting", "truncate_cells_html", "400"]  # fmt: skip
     os.execv(sys.executable, args)
 
 

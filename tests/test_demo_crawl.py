@@ -208,7 +208,7 @@ def test_datasette_search_finds_english_and_chinese(datasette: str, words: str) 
 def test_datasette_exports_csv(datasette: str) -> None:
     csv_text = get(datasette, "/yrdnews/articles.csv", _search="Suzhou").decode("utf-8")
     header, *lines = csv_text.splitlines()
-    assert header.startswith("id,url,")
+    assert header.startswith("id,title,published_at,")
     assert len(lines) >= 5
 
 
