@@ -215,7 +215,14 @@ def test_datasette_exports_csv(datasette: str) -> None:
 CANNED = yaml.safe_load((ROOT / "datasette_metadata.yml").read_text(encoding="utf-8"))["databases"][
     "yrdnews"
 ]["queries"]
-PARAMS = {"q": "苏州", "currency": "CNY", "metric": "output", "person": "", "place": "Suzhou"}
+PARAMS = {
+    "q": "苏州",
+    "currency": "CNY",
+    "metric": "output",
+    "person": "",
+    "place": "Suzhou",
+    "entity": "place:320500",
+}
 
 
 @pytest.mark.parametrize("name", sorted(CANNED))
