@@ -364,6 +364,10 @@ def _replace_extractions(db: Database, article: Article) -> None:
     )
 
 
+class IdCollision(ValueError):
+    """Two canonical URLs with the same article id."""
+
+
 def store_article(
     db: Database, article: Article, *, crawl_run_id: int | None = None, kind: str | None = None
 ) -> str:
@@ -373,7 +377,12 @@ def store_article(
     changes nothing, so crawling the same archive twice leaves the same rows.
     """
     digest = content_hash(article)
-    existing = db.execute("select content_hash from articles where id = ?", [article.id]).fetchone()
+    existing = db.execute(
+        "select content_hash, canonical_url from articles where id = ?", [article.id]
+    ).fetchone()
+    if existing and existing[1] != article.canonical_url:
+        # 52-bit ids make this vanishingly rare; never let it overwrite another article.
+        raise IdCollision(f"{article.canonical_url} has the id of {existing[1]} ({article.id})")
     if existing and existing[0] == digest:
         return "unchanged"
     with db.atomic():

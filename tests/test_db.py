@@ -145,3 +145,14 @@ def test_runs_left_running_are_marked_interrupted(db) -> None:
     row = db["crawl_runs"].get(second)
     assert (row["status"], row["requests"], row["articles"]) == ("finished", 3, 2)
     assert json.loads(row["drops"]) == {"dropped/short_body": 1}
+
+
+def test_an_id_collision_never_overwrites_another_article(
+    db, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database.store_article(db, article())
+    taken = article().id
+    monkeypatch.setattr(Article, "id", property(lambda self: taken))
+    with pytest.raises(database.IdCollision):
+        database.store_article(db, article("https://example.org/other"))
+    assert [row["url"] for row in db["articles"].rows] == ["https://example.org/a"]
