@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import logging
 import os
+import socket
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -295,7 +296,9 @@ class ArchiveMiddleware:
         if self.recorder is None:
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
             name = self.crawler.spider.name if self.crawler.spider else "crawl"
-            self.recorder = WarcRecorder(self.warc_dir / f"{name}-{stamp}.warc.gz")
+            # Host and process in the name: crawlers running side by side never share a file.
+            unique = f"{socket.gethostname()}-{os.getpid()}"
+            self.recorder = WarcRecorder(self.warc_dir / f"{name}-{stamp}-{unique}.warc.gz")
         request.meta["yrd_warc"] = self.recorder.write(
             response.url,
             response.status,
