@@ -34,8 +34,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from crawler.sentences import sentences  # noqa: E402
 from pipelines.figures import extract_figures  # noqa: E402
-from pipelines.figures.text import sentences  # noqa: E402
 
 DEFAULT_GOLD = Path(__file__).resolve().parent.parent / "tests/fixtures/seeds/figures-gold.json"
 LEVELS = ("value", "value+unit", "full")

@@ -16,9 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crawler.items import Article, Figure
+from crawler.sentences import sentences
 from pipelines.figures import FiguresPipeline, extract_figures
 from pipelines.figures.extract import zh_numeral
-from pipelines.figures.text import sentences
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = yaml.safe_load((ROOT / "tests/fixtures/text/figures.yml").read_text(encoding="utf-8"))[

@@ -14,6 +14,7 @@ import re
 from dataclasses import replace
 
 from crawler.items import Entity, Mention
+from crawler.sentences import SentenceIndex
 
 from .chinese import find_chinese
 from .industries import find_industries
@@ -22,7 +23,7 @@ from .organizations import find_organizations
 from .people import find_people
 from .places import choose, gazetteer_matches, locate
 from .spans import Span
-from .tokens import Sentences, tokenize
+from .tokens import tokenize
 
 log = logging.getLogger(__name__)
 _LATIN = re.compile(r"[A-Za-z]{2}")
@@ -59,7 +60,7 @@ def _extract(text: str, lang: str | None) -> list[Mention]:
     kept = _settle([s for s in spans if s.entity.type != "industry"])
     kept += _settle(find_industries(text, lex))
     kept.sort(key=lambda s: (s.start, s.end))
-    sentences = Sentences(text)
+    sentences = SentenceIndex(text)
     out = []
     for s in kept:
         sent_start, sentence = sentences.of(s.start)

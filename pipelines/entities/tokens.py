@@ -9,7 +9,6 @@ which is how names and titles hang together.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from dataclasses import dataclass
 
 _RAW = re.compile(
@@ -50,7 +49,6 @@ _CORPORATE = frozenset(
 )
 _JOIN = re.compile(r"[ \t\u00a0]+")
 _POSSESSIVE_IN_NAMES = frozenset({"People", "Workers", "Women", "Children", "Farmers"})
-_SENTENCE_END = re.compile(r"[。！？!?]+[”\"’']?|\.(?=[ \t\u00a0]+[A-Z\"“(]|\s*\n|\Z)[”\"’']?|\n+")
 
 
 @dataclass(frozen=True)
@@ -110,21 +108,3 @@ def corporate_comma(text: str, toks: list[Token], j: int) -> bool:
         and toks[j].lower in _CORPORATE
         and bool(re.fullmatch(r", ?", text[toks[j - 1].full_end : toks[j].start]))
     )
-
-
-class Sentences:
-    """Sentence spans of a text, found once; `of(pos)` answers with a bisect."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.starts = [0]
-        for m in _SENTENCE_END.finditer(text):
-            self.starts.append(m.end())
-        self.starts.append(len(text) + 1)
-
-    def of(self, pos: int) -> tuple[int, str]:
-        i = bisect_right(self.starts, pos) - 1
-        start, end = self.starts[i], min(self.starts[i + 1], len(self.text))
-        raw = self.text[start:end]
-        lead = len(raw) - len(raw.lstrip())
-        return start + lead, raw.strip()

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from crawler.chinese import to_simplified
 from crawler.items import Figure
+from crawler.sentences import SentenceIndex
 
 from . import context
 from .lexicon import (
@@ -34,7 +35,7 @@ from .lexicon import (
     ZH_SMALL_UNITS,
     alternation,
 )
-from .text import Masks, SentenceIndex
+from .text import Masks
 
 _SP = r"[ \u00a0]"
 _TENS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"

@@ -1,6 +1,5 @@
-"""Text geometry for figure extraction: sentences, and spans where digits are never figures.
-
-Both are computed once per text with linear regexes, so the extractor can ask "which
+"""Text geometry for figure extraction: spans where digits are never figures (sentences
+are crawler.sentences'). Computed once per text with linear regexes, so the extractor can ask "which
 sentence?" and "is this number inside a date, a phone number or a licence code?" with a bisect.
 """
 
@@ -8,17 +7,6 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-
-_ABBREVIATIONS = frozenset(
-    (
-        "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "co",
-        "ltd", "inc", "corp", "mr", "mrs", "ms", "dr", "no", "nos", "st", "vs", "etc", "approx",
-        "prof", "gov", "jr", "sr", "dept", "govt", "est", "fig", "u.s", "u.k", "e.g", "i.e"
-    )
-)  # fmt: skip
-_BOUNDARY = re.compile(
-    r"(?<=/)[ \u00a0]*(?:--|—|–)|[。！？!?]+[”\"’']?|\.(?=[ \t\u00a0]|\n|\Z)[”\"’']?|\n+"
-)
 
 _MONTH = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
@@ -41,45 +29,6 @@ _MASKS = [
     r"(?i:\bcopyright\b)[^\n]{0,20}?\d{4}(?:[-–]\d{4})?|©[ \u00a0]?\d{4}(?:[-–]\d{4})?",
 ]
 _MASK_RE = re.compile("|".join(f"(?:{m})" for m in _MASKS))
-
-
-def sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence spans (start, end), whitespace trimmed; abbreviations like "Jan." do not split."""
-    spans: list[tuple[int, int]] = []
-    start = 0
-    for m in _BOUNDARY.finditer(text):
-        if m.group().startswith("."):
-            word = text[max(start, m.start() - 6) : m.start()].rsplit(None, 1)
-            token = word[-1].lower() if word else ""
-            if token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha()):
-                continue
-            nxt = text[m.end() : m.end() + 3].lstrip()
-            if nxt[:1].islower():
-                continue
-        _add(text, start, m.end(), spans)
-        start = m.end()
-    _add(text, start, len(text), spans)
-    return spans
-
-
-def _add(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
-    chunk = text[start:end]
-    stripped = chunk.strip()
-    if stripped:
-        lead = len(chunk) - len(chunk.lstrip())
-        spans.append((start + lead, start + lead + len(stripped)))
-
-
-class SentenceIndex:
-    """Which sentence holds a character offset."""
-
-    def __init__(self, text: str) -> None:
-        self.spans = sentences(text) or [(0, len(text))]
-        self._starts = [s for s, _ in self.spans]
-
-    def at(self, offset: int) -> tuple[int, int]:
-        i = max(0, bisect_right(self._starts, offset) - 1)
-        return self.spans[i]
 
 
 class Masks:
