@@ -15,6 +15,7 @@ import socket
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from http import HTTPStatus
 from io import BytesIO
 from pathlib import Path
@@ -238,6 +239,12 @@ class ReplayArchive:
             )
 
 
+@cache
+def open_replay(paths: tuple[str, ...]) -> ReplayArchive:
+    """One index per archive per process, however many spiders replay it."""
+    return ReplayArchive(paths)
+
+
 class ArchiveMiddleware:
     """Writes every downloaded response to WARC, or, with YRD_REPLAY set, answers every
     request from the archive and never touches the network.
@@ -257,7 +264,7 @@ class ArchiveMiddleware:
     def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
         replay_paths = settings.getlist("YRD_REPLAY")
-        replay = ReplayArchive(replay_paths) if replay_paths else None
+        replay = open_replay(tuple(replay_paths)) if replay_paths else None
         warc_dir = Path(settings.get("YRD_DATA_DIR", "data")) / "warc"
         middleware = cls(crawler, replay, warc_dir)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)

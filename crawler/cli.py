@@ -119,7 +119,7 @@ def crawl(
     from scrapy.crawler import CrawlerProcess
 
     from crawler import db as database
-    from crawler.archive import warc_files
+    from crawler.archive import open_replay, warc_files
     from crawler.dates import parse_date
     from crawler.sources import load_sources
 
@@ -138,6 +138,8 @@ def crawl(
         )
     selected = list(sources) or ([] if urls_file else enabled)
     replay_files = [str(p) for p in warc_files(replay)] if replay else []
+    if replay_files:
+        open_replay(tuple(replay_files))  # a bad archive fails here, in one line, not per spider
 
     settings = scrapy_settings()
     for override in overrides:
@@ -177,8 +179,8 @@ def crawl(
     status = "failed"
     try:
         process.start()
-        reasons = {c.stats.get_value("finish_reason") for c in crawlers}
-        status = "finished" if reasons <= {"finished"} else ",".join(sorted(map(str, reasons)))
+        reasons = {c.stats.get_value("finish_reason") or "failed" for c in crawlers}
+        status = "finished" if reasons <= {"finished"} else ",".join(sorted(reasons))
     finally:
         database.finish_run(db, run_id, status)
     run = db["crawl_runs"].get(run_id)

@@ -112,6 +112,7 @@ def test_extract_text_and_jsonl(tmp_path: Path) -> None:
         (["crawl", "--source", "no_such_source"], "unknown source no_such_source"),
         (["crawl", "--source", "snd_en"], "source snd_en is disabled"),
         (["crawl", "--replay", "nowhere.warc.gz"], "archive not found"),
+        (["crawl", "--replay", "README.md"], "README.md: not a readable WARC file"),
         (["crawl", "--since", "last tuesday-ish??"], "not a date"),
         (["serve", "--db", "nowhere.db"], "no database at nowhere.db"),
         (["export", "--db", "nowhere.db"], "no database at nowhere.db"),
