@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crawler.items import Article, Mention
+from crawler.text import ArticleText
 from pipelines.entities import EntitiesPipeline, extract_entities
 from pipelines.entities.extract import _extract
 from pipelines.entities.lexicon import DATA, load, norm_key
@@ -128,7 +129,7 @@ def test_real_page_places_resolve_to_codes(record: dict[str, Any]) -> None:
     except NotAnArticle:
         return
     lex = load()
-    mentions = _extract(body, None)
+    mentions = _extract(ArticleText(body))
     covered = bytearray(len(body))
     for m in mentions:
         if m.entity.type != "industry":
@@ -289,7 +290,7 @@ def loaded_once() -> None:
 @settings(max_examples=200, deadline=2000)
 @given(st.text(alphabet=st.characters(codec="utf-8"), max_size=400))
 def test_any_text_extracts_without_error_and_with_true_offsets(text: str) -> None:
-    for m in _extract(text, None):
+    for m in _extract(ArticleText(text)):
         assert 0 <= m.start < m.end <= len(text)
         assert text[m.start : m.end] == m.text
 
@@ -331,7 +332,7 @@ def test_any_text_extracts_without_error_and_with_true_offsets(text: str) -> Non
 )
 def test_entity_shaped_noise_never_breaks_extraction(words: list[str]) -> None:
     text = " ".join(words)
-    for m in _extract(text, None):
+    for m in _extract(ArticleText(text)):
         assert text[m.start : m.end] == m.text
 
 
@@ -339,7 +340,7 @@ def test_entity_shaped_noise_never_breaks_extraction(words: list[str]) -> None:
     "text", ["", " ", "\x00", "A" * 5000, "苏" * 3000, "Mr. " * 500, "of the " * 800]
 )
 def test_degenerate_input(text: str) -> None:
-    assert isinstance(_extract(text, None), list)
+    assert isinstance(_extract(ArticleText(text)), list)
 
 
 def test_eval_counts_misses_false_hits_and_neutral_entities(tmp_path: Path) -> None:

@@ -13,8 +13,9 @@ import logging
 import re
 from functools import cache
 
-from crawler.chinese import CJK, has_cjk, to_simplified
+from crawler.chinese import CJK, has_cjk
 from crawler.items import Entity
+from crawler.text import ArticleText
 
 from .lexicon import Lexicon, rank
 from .places import Match, choose
@@ -88,10 +89,10 @@ def _words(text: str) -> list[tuple[str, str, int]]:
     return out
 
 
-def find_chinese(text: str, lex: Lexicon) -> list[Span]:
-    if not has_cjk(text):
+def find_chinese(doc: ArticleText, lex: Lexicon) -> list[Span]:
+    if not has_cjk(doc.body):
         return []
-    original, text = text, to_simplified(text)  # one for one: offsets index the original
+    original, text = doc.body, doc.simplified  # one for one: offsets index the original
     words = _words(text)
     spans = _gazetteer(text, lex, words)
     spans += _suffixed(text, words, lex)

@@ -14,7 +14,7 @@ import re
 from dataclasses import replace
 
 from crawler.items import Entity, Mention
-from crawler.sentences import SentenceIndex
+from crawler.text import ArticleText
 
 from .chinese import find_chinese
 from .industries import find_industries
@@ -33,37 +33,41 @@ _UNIT = re.compile(
 _ACRONYM_DEF = re.compile(r"\s*[（(]([A-Z][A-Za-z0-9&]{1,9})[)）]")
 
 
-def extract_entities(text: str, lang: str | None = None) -> list[Mention]:
+def extract_entities(text: str | ArticleText, lang: str | None = None) -> list[Mention]:
     """People, organisations, places and industries in `text`, in text order. Never raises.
 
-    `lang` is only a hint: both scripts are read whatever it says, since English articles quote
-    Chinese names and Chinese articles name foreign firms in Latin letters.
+    `text` is a string or an `ArticleText` shared with the other extractors. `lang` is only a
+    hint: both scripts are read whatever it says, since English articles quote Chinese names
+    and Chinese articles name foreign firms in Latin letters.
     """
+    doc = ArticleText.of(text, lang)
     try:
-        return _extract(text or "", lang)
+        return _extract(doc)
     except Exception:  # odd text must never stop a crawl; the failure is logged, not hidden
-        log.exception("entity extraction failed on a %d-character text", len(text or ""))
+        log.exception("entity extraction failed on a %d-character text", len(doc.body))
         return []
 
 
-def _extract(text: str, lang: str | None) -> list[Mention]:
+def _extract(doc: ArticleText) -> list[Mention]:
+    text = doc.body
     if not text.strip():
         return []
     lex = load()
     spans: list[Span] = []
     if _LATIN.search(text):  # Chinese articles name foreign firms in Latin letters too
         spans += _english(text, lex)
-    spans += find_chinese(text, lex)
+    spans += find_chinese(doc, lex)
     spans = [_located(s, lex) for s in spans]
     spans += _acronyms(text, spans)
     spans += _repeats(text, spans)
     kept = _settle([s for s in spans if s.entity.type != "industry"])
     kept += _settle(find_industries(text, lex))
     kept.sort(key=lambda s: (s.start, s.end))
-    sentences = SentenceIndex(text)
+    sentences = doc.sentences
     out = []
     for s in kept:
-        sent_start, sentence = sentences.of(s.start)
+        sent_start, sent_end = sentences.at(s.start)
+        sentence = text[sent_start:sent_end]  # the body's own characters, not the folded ones
         out.append(
             Mention(
                 entity=s.entity,

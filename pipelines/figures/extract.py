@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from crawler.chinese import to_simplified
 from crawler.items import Figure
 from crawler.sentences import SentenceIndex
+from crawler.text import ArticleText
 
 from . import context
 from .lexicon import (
@@ -135,19 +135,22 @@ class _Raw:
     anaphor: bool = False
 
 
-def extract_figures(text: str, lang: str | None = None) -> list[Figure]:
+def extract_figures(text: str | ArticleText, lang: str | None = None) -> list[Figure]:
     """Every figure in `text`, in order of appearance; pure and never raises on odd text.
 
-    `lang` is accepted as a hint but both grammars always run: English pages quote Chinese
-    amounts and Chinese pages write "US$" and "%", so choosing one grammar loses figures.
+    `text` is a string or an `ArticleText` shared with the other extractors (its folding and
+    sentences are then reused). `lang` is accepted as a hint but both grammars always run:
+    English pages quote Chinese amounts and Chinese pages write "US$" and "%", so choosing one
+    grammar loses figures.
     """
-    return _extract(text) if text else []
+    doc = ArticleText.of(text, lang)
+    return _extract(doc) if doc.body else []
 
 
-def _extract(original: str) -> list[Figure]:
-    text = to_simplified(original)  # same length: offsets hold for both
+def _extract(doc: ArticleText) -> list[Figure]:
+    original, text = doc.body, doc.simplified  # same length: offsets hold for both
     masks = Masks(text)
-    sents = SentenceIndex(text)
+    sents = doc.sentences
     raws: list[_Raw] = []
     last_end = -1
     for m in _TOKEN_RE.finditer(text):
