@@ -12,7 +12,7 @@ PORT ?= 8001
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test,bench,dev]"
+	$(BIN)/python -m pip install --quiet -e ".[test,bench,dev,gazetteer]"
 	touch $@
 
 install: $(VENV)/.installed
@@ -35,6 +35,7 @@ test: install
 	$(BIN)/python -m pytest
 	$(BIN)/python bench/figures_eval.py --check
 	$(BIN)/python bench/entities_eval.py --check
+	$(BIN)/python scripts/build_gazetteer.py --check
 
 lint: install
 	$(BIN)/ruff check .

@@ -3,7 +3,11 @@
 Run once when the sources change; the outputs are committed, so the crawler itself needs
 neither cpca, pypinyin nor babel at run time:
 
-    python scripts/build_gazetteer.py   # writes crawler/data/{divisions,countries,t2s}.tsv, pinyin.txt
+    python scripts/build_gazetteer.py           # writes crawler/data/{divisions,countries,t2s}.tsv, pinyin.txt
+    python scripts/build_gazetteer.py --check   # rebuilds in memory; exit 1 if a committed file differs
+
+The outputs depend on the versions of the sources, which the `gazetteer` extra pins (babel's CLDR
+names changed in 2.18), so `--check` in `make test` proves the committed files are reproducible.
 
 Sources (see crawler/data/README.md for licences):
 - cpca's shipped ``resources/adcodes.csv`` (GB/T 2260 codes, Chinese names, coordinates) and
@@ -16,8 +20,11 @@ Sources (see crawler/data/README.md for licences):
 
 from __future__ import annotations
 
+import argparse
 import csv
 import importlib.resources
+import io
+import sys
 from pathlib import Path
 
 from babel import Locale
@@ -290,41 +297,54 @@ def build_t2s() -> list[list[str]]:
     return rows
 
 
-def write_tsv(path: Path, header: list[str], rows: list[list[str]]) -> None:
-    with path.open("w", encoding="utf-8", newline="") as f:
-        w = csv.writer(f, delimiter="\t", lineterminator="\n")
-        w.writerow(header)
-        w.writerows(rows)
+def tsv(header: list[str], rows: list[list[str]]) -> str:
+    out = io.StringIO(newline="")
+    w = csv.writer(out, delimiter="\t", lineterminator="\n")
+    w.writerow(header)
+    w.writerows(rows)
+    return out.getvalue()
+
+
+DIVISION_COLUMNS = [
+    "code", "level", "name", "name_zh", "short_zh", "aliases", "parent_code", "latitude", "longitude",
+]  # fmt: skip
+
+
+def build_files() -> dict[str, str]:
+    """Every generated file's name and exact contents."""
+    syllables = build_syllables()
+    return {
+        "divisions.tsv": tsv(DIVISION_COLUMNS, build_divisions()),
+        "countries.tsv": tsv(["code", "name", "name_zh"], build_countries()),
+        "t2s.tsv": tsv(["traditional", "simplified"], build_t2s()),
+        "pinyin.txt": "\n".join(syllables) + "\n",
+    }
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--check", action="store_true", help="compare with crawler/data/ instead of writing"
+    )
+    args = parser.parse_args()
+    files = build_files()
+    if args.check:
+        stale = [
+            name
+            for name, text in files.items()
+            if not (DATA / name).is_file() or (DATA / name).read_text(encoding="utf-8") != text
+        ]
+        if stale:
+            print(
+                f"gazetteer: out of date or not reproducible: {', '.join(stale)}", file=sys.stderr
+            )
+            sys.exit(1)
+        print(f"gazetteer: {len(files)} files in crawler/data/ reproduce byte for byte")
+        return
     DATA.mkdir(parents=True, exist_ok=True)
-    divisions = build_divisions()
-    write_tsv(
-        DATA / "divisions.tsv",
-        [
-            "code",
-            "level",
-            "name",
-            "name_zh",
-            "short_zh",
-            "aliases",
-            "parent_code",
-            "latitude",
-            "longitude",
-        ],
-        divisions,
-    )
-    countries = build_countries()
-    write_tsv(DATA / "countries.tsv", ["code", "name", "name_zh"], countries)
-    t2s = build_t2s()
-    write_tsv(DATA / "t2s.tsv", ["traditional", "simplified"], t2s)
-    syllables = build_syllables()
-    (DATA / "pinyin.txt").write_text("\n".join(syllables) + "\n", encoding="utf-8")
-    print(
-        f"{len(divisions)} divisions, {len(countries)} countries, {len(t2s)} traditional characters, "
-        f"{len(syllables)} pinyin syllables"
-    )
+    for name, text in files.items():
+        (DATA / name).write_text(text, encoding="utf-8", newline="")
+    print(f"gazetteer: wrote {', '.join(files)} to {DATA}")
 
 
 if __name__ == "__main__":
