@@ -1,12 +1,18 @@
-"""Datasette plugin: lets SQL segment Chinese search words the way the index was built."""
+"""Datasette plugin: lets SQL segment Chinese search words the way the index was built.
+
+It loads only crawler.search: the hook marker comes from pluggy (it is what `datasette.hookimpl`
+is), so importing the plugin pulls in neither Datasette nor the database code.
+"""
 
 from __future__ import annotations
 
 import sqlite3
 
-from datasette import hookimpl
+from pluggy import HookimplMarker
 
-from crawler.db import fts_query
+from crawler.search import fts_query
+
+hookimpl = HookimplMarker("datasette")
 
 
 @hookimpl

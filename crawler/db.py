@@ -1,51 +1,23 @@
-"""The SQLite database: schema (as sqlite-utils migrations), full-text search that
-finds Chinese, and the one function that writes an article with everything extracted
-from it in a single transaction."""
+"""The SQLite database: schema (as sqlite-utils migrations) and the one function that
+writes an article with everything extracted from it in a single transaction (search
+segmentation is crawler/search.py)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-import logging
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import jieba
 from sqlite_utils import Database, Migrations
 
-from crawler.chinese import has_cjk, to_simplified
 from crawler.items import Article, Entity, Figure, WarcRef
+from crawler.search import FTS_TOKENIZER, segment
 from crawler.sources import Source, describe_sources
 
-jieba.setLogLevel(logging.WARNING)
-
 migrations = Migrations("yrdnews")
-
-FTS_TOKENIZER = "porter unicode61 remove_diacritics 2"
-
-
-def segment(text: str | None) -> str:
-    """Text as the full-text index sees it: Chinese split into words by jieba.
-
-    SQLite's unicode61 tokenizer treats a run of Chinese characters as one token, so
-    苏州工业园区 would only match itself. Search-mode segmentation also indexes the
-    parts of long words (苏州, 工业, 园区), so two-character queries find them.
-    """
-    if not text:
-        return ""
-    if not has_cjk(text):
-        return text
-    # Folded to Simplified first, so 苏州 also finds the Traditional 蘇州.
-    return " ".join(token for token in jieba.cut_for_search(to_simplified(text)) if token.strip())
-
-
-def fts_query(query: str | None) -> str:
-    """A user's search words as a safe FTS5 query: segmented like the index, every
-    token quoted (so punctuation is never FTS syntax), all required."""
-    tokens = segment(query or "").replace('"', " ").split()
-    return " ".join(f'"{token}"' for token in tokens if any(ch.isalnum() for ch in token))
 
 
 def utc_now() -> str:

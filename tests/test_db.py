@@ -9,6 +9,7 @@ import pytest
 
 from crawler import db as database
 from crawler.items import Article, Entity, Figure, Mention, WarcRef
+from crawler.search import fts_query
 
 
 @pytest.fixture
@@ -36,7 +37,7 @@ def search(db, words: str) -> list[int]:
     return [
         row[0]
         for row in db.execute(
-            "select rowid from articles_fts where articles_fts match ?", [database.fts_query(words)]
+            "select rowid from articles_fts where articles_fts match ?", [fts_query(words)]
         ).fetchall()
     ]
 
