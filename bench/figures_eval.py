@@ -71,14 +71,18 @@ def _head(noun: str | None) -> str | None:
 
 def ours(text: str) -> list[Pred]:
     preds = []
-    for f in extract_figures(text):
+    figures = extract_figures(text)
+    position = {f.key: i for i, f in enumerate(figures)}
+    for f in figures:
         if f.kind == "money":
             key = f.currency
         elif f.kind == "count":
             key = _head(f.counted)
         else:
             key = f.normalized_unit
-        preds.append(Pred(f.start, f.end, f.normalized, key, f.bound, f.year, f.equivalent_of))
+        preds.append(
+            Pred(f.start, f.end, f.normalized, key, f.bound, f.year, position.get(f.equivalent_of))
+        )
     return preds
 
 

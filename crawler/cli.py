@@ -11,7 +11,6 @@ import sys
 import traceback
 import urllib.request
 from collections.abc import Callable, Iterator
-from dataclasses import asdict
 from functools import wraps
 from pathlib import Path
 from typing import Any, TextIO
@@ -20,11 +19,6 @@ import click
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = "data/yrdnews.db"
-EXPORT_COLUMNS = [
-    "id", "url", "canonical_url", "source_id", "kind", "title", "published_at", "updated_at",
-    "author", "dateline", "lang", "section", "description", "site_name", "fetched_at",
-    "warc_file", "warc_record_id", "body",
-]  # fmt: skip
 
 
 class UserError(click.ClickException):
@@ -237,6 +231,7 @@ def _article_rows(
     db_path: str, since: str | None, sources: tuple[str, ...]
 ) -> Iterator[dict[str, Any]]:
     from crawler.db import open_db
+    from crawler.items import ARTICLES
 
     if not Path(db_path).is_file():
         raise UserError(f"no database at {db_path}")
@@ -248,7 +243,7 @@ def _article_rows(
     if sources:
         where.append(f"source_id in ({', '.join('?' for _ in sources)})")
         params.extend(sources)
-    sql = f"select {', '.join(EXPORT_COLUMNS)} from articles where {' and '.join(where)} order by published_at, id"
+    sql = f"select {', '.join(ARTICLES.exported)} from articles where {' and '.join(where)} order by published_at, id"
     yield from db.query(sql, params)
 
 
@@ -275,9 +270,11 @@ def export(
     db_path: str, fmt: str, output: TextIO, since: str | None, sources: tuple[str, ...]
 ) -> None:
     """Export articles as CSV, JSON or newline-delimited JSON."""
+    from crawler.items import ARTICLES
+
     rows = _article_rows(db_path, since, sources)
     if fmt == "csv":
-        writer = csv.DictWriter(output, fieldnames=EXPORT_COLUMNS)
+        writer = csv.DictWriter(output, fieldnames=ARTICLES.exported)
         writer.writeheader()
         writer.writerows(rows)
     elif fmt == "ndjson":
@@ -305,7 +302,9 @@ def _article_json(body: bytes, url: str, content_type: str | None) -> dict[str, 
 
     headers = {"Content-Type": content_type} if content_type else None
     article = extract_article(body, url, headers)
-    result = {k: v for k, v in asdict(article).items() if k not in {"figures", "mentions", "warc"}}
+    result = {
+        k: v for k, v in article.to_dict().items() if k not in {"figures", "mentions", "warc"}
+    }
     result.update(_analyse(article.body, article.lang))
     return result
 
@@ -441,7 +440,8 @@ def sources(check: bool) -> None:
 def reextract(db_path: str, sources: tuple[str, ...]) -> None:
     """Run figure and entity extraction (and search indexing) again over stored articles,
     without crawling."""
-    from crawler.db import article_from_row, open_db, replace_extractions
+    from crawler.db import open_db
+    from crawler.storage import article_from_row, replace_extractions
     from pipelines.entities import extract_entities
     from pipelines.figures import extract_figures
 

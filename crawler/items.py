@@ -1,15 +1,23 @@
-"""The schema of everything yrd-news stores: one dataclass per kind of row.
+"""The schema of everything yrd-news stores, declared once.
 
-Spiders yield `Article`; pipelines fill `figures` and `mentions` on it; the store
-pipeline writes the article and everything hanging off it in one transaction.
+Spiders yield `Article`; pipelines fill `figures` and `mentions` on it; the store writes the
+article and everything hanging off it in one transaction. The dataclasses are the fields; the
+`Table` declarations at the end say how each is stored in SQLite (which columns, in which order,
+which values are computed when a row is written). The migrations (crawler/db.py), the row
+builders (crawler/storage.py), `yrdnews export` and the JSON forms (`to_dict`/`from_dict`, the
+shape `yrdnews extract` prints and a worker hands to the writer) all read them.
+
 Offsets (`start`, `end`) are Python string indices into `Article.body`.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field
-from typing import Any
+import json
+import types
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, Union, get_args, get_origin, get_type_hints
 
 
 def article_id(canonical_url: str) -> int:
@@ -53,14 +61,25 @@ class Figure:
     period: str | None = None  # as written: "In 2020", "first half of 2023", "1-5月"
     year: int | None = None  # the year stated in `period`
     subject: str | None = None
-    equivalent_of: int | None = None  # index into the same article's figure list
+    equivalent_of: str | None = None  # `key` of the figure (same article) this one converts
     normalized_unit: str | None = None  # of `normalized`: ISO code, km2, %, pp, t, m3, kWh, kW
     currency_implied: bool = False  # "4 trillion" after "4 trillion yuan": currency from context
     sentence: str | None = None
     sentence_start: int | None = None
 
+    @property
+    def key(self) -> str:
+        """Unique within its article (no two figures start at the same offset) and the same
+        when a re-extraction lists the figures in another order: `equivalent_of` points at it."""
+        return f"{self.kind}@{self.start}"
+
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The JSON form: `key`, then every field."""
+        return {"key": self.key, **asdict(self)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Figure:
+        return cls(**_init_args(cls, data, derived={"key"}))
 
 
 @dataclass
@@ -85,6 +104,13 @@ class Entity:
             return f"{self.type}:{self.code}"
         return f"{self.type}:{' '.join(self.name.casefold().split())}"
 
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Entity:
+        return cls(**_init_args(cls, data))
+
 
 @dataclass
 class Mention:
@@ -102,20 +128,22 @@ class Mention:
     sentence_start: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """The flat shape `yrdnews extract` prints."""
-        return {
-            "text": self.text,
-            "start": self.start,
-            "end": self.end,
-            "type": self.entity.type,
-            "subtype": self.entity.subtype,
-            "name": self.entity.name,
-            "title": self.title,
-            "roles": self.roles,
-            "code": self.entity.code,
-            "province": self.entity.province,
-            "city": self.entity.city,
-        }
+        """The flat JSON form `yrdnews extract` prints: the mention's fields, `entity_id`,
+        then every field of its entity (so nothing of the entity is lost)."""
+        own = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "entity"}
+        return {**own, "entity_id": self.entity.id, **self.entity.to_dict()}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Mention:
+        entity_keys = {f.name for f in fields(Entity)}
+        own = {k: v for k, v in data.items() if k not in entity_keys}
+        entity = Entity.from_dict({k: v for k, v in data.items() if k in entity_keys})
+        return cls(entity=entity, **_init_args(cls, own, derived={"entity_id"}))
+
+
+_shared = {f.name for f in fields(Mention)} & {f.name for f in fields(Entity)}
+if _shared:  # the flat form could not tell them apart
+    raise TypeError(f"Mention and Entity both have the field(s) {sorted(_shared)}")
 
 
 @dataclass
@@ -145,3 +173,210 @@ class Article:
     @property
     def id(self) -> int:
         return article_id(self.canonical_url)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every field as JSON values, lossless (`from_dict` rebuilds an equal article), plus
+        the derived `id`: the form a worker hands to the single writer."""
+        data = {"id": self.id, **{f.name: getattr(self, f.name) for f in fields(self)}}
+        data["warc"] = asdict(self.warc) if self.warc else None
+        data["figures"] = [figure.to_dict() for figure in self.figures]
+        data["mentions"] = [mention.to_dict() for mention in self.mentions]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Article:
+        args = _init_args(cls, data, derived={"id"})
+        args["warc"] = WarcRef(**args["warc"]) if args.get("warc") else None
+        args["figures"] = [Figure.from_dict(f) for f in args.get("figures", ())]
+        args["mentions"] = [Mention.from_dict(m) for m in args.get("mentions", ())]
+        return cls(**args)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Article:
+        return cls.from_dict(json.loads(text))
+
+
+def _init_args(
+    cls: type, data: Mapping[str, Any], derived: frozenset[str] | set[str] = frozenset()
+) -> dict[str, Any]:
+    """The constructor arguments in a JSON object; derived keys (ids, keys) are skipped, and an
+    unknown key is an error, so a newer writer's field is never dropped silently."""
+    names = {f.name for f in fields(cls)}
+    unknown = set(data) - names - derived
+    if unknown:
+        raise ValueError(f"{cls.__name__}: unknown field(s) {', '.join(sorted(unknown))}")
+    return {k: v for k, v in data.items() if k in names}
+
+
+# --- How each dataclass is stored ------------------------------------------------------------
+
+Compute = Callable[[Any, Mapping[str, Any]], Any]
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+@dataclass(frozen=True)
+class Column:
+    """One SQLite column: a dataclass field, or a value computed when the row is written."""
+
+    name: str
+    type: type  # str, int or float: what SQLite stores (a bool as int, a list as JSON text)
+    get: Compute  # (item, what the writer passes) -> the stored value
+    field: str | None = None  # the dataclass field it stores; None when computed
+    load: Callable[[Any], Any] = _same  # stored value -> field value
+    exported: bool = True  # in `yrdnews export` (bookkeeping columns are not)
+
+
+@dataclass(frozen=True)
+class Table:
+    """How one dataclass is stored: its SQLite table's columns, in order, and primary key."""
+
+    name: str
+    item: type
+    columns: tuple[Column, ...]
+    pk: tuple[str, ...]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(column.name for column in self.columns)
+
+    @property
+    def exported(self) -> tuple[str, ...]:
+        return tuple(column.name for column in self.columns if column.exported)
+
+    def row(self, item: Any, **context: Any) -> tuple[Any, ...]:
+        """The values of `item`'s row, in column order; `context` gives the computed columns'
+        inputs (a missing one is a KeyError, never a silent NULL)."""
+        return tuple(column.get(item, context) for column in self.columns)
+
+    def fields_from(self, row: Mapping[str, Any]) -> dict[str, Any]:
+        """The dataclass fields a stored row holds (computed columns left out)."""
+        return {c.field: c.load(row[c.name]) for c in self.columns if c.field is not None}
+
+
+def _field_column(name: str, hint: Any) -> Column:
+    """A field's column, its type read from the annotation (`X | None` stores as X)."""
+    if get_origin(hint) in (Union, types.UnionType):
+        hint = next(arg for arg in get_args(hint) if arg is not type(None))
+    container = get_origin(hint)
+    if container in (list, dict):  # JSON text; an empty one is NULL
+
+        def dump(item: Any, _: Mapping[str, Any]) -> str | None:
+            value = getattr(item, name)
+            return json.dumps(value, ensure_ascii=False) if value else None
+
+        return Column(
+            name, str, dump, name, lambda stored: json.loads(stored) if stored else container()
+        )
+    if hint is bool:
+        return Column(name, int, lambda item, _: getattr(item, name), name, bool)
+    if hint in (str, int, float):
+        return Column(name, hint, lambda item, _: getattr(item, name), name)
+    raise TypeError(f"{name}: no SQLite column type for {hint!r}")
+
+
+def _given(key: str) -> Compute:
+    """A value the writer passes (the source's kind, the crawl run, ...), not the item's."""
+    return lambda _item, context: context[key]
+
+
+def _table(
+    name: str,
+    item: type,
+    columns: str,
+    *,
+    pk: tuple[str, ...],
+    computed: Mapping[str, tuple[type, Compute]],
+    stored_elsewhere: frozenset[str] = frozenset(),
+    not_exported: frozenset[str] = frozenset(),
+) -> Table:
+    """`columns` names every column in order: a field of `item` or a key of `computed`. Every
+    field of `item` must have one, unless it is stored elsewhere (a child table, or computed
+    columns), so a new field cannot be forgotten."""
+    order = columns.split()
+    hints = get_type_hints(item)
+    stored = [f.name for f in fields(item) if f.name not in stored_elsewhere]
+    problems = [f"{item.__name__}.{f} has no column" for f in stored if f not in order]
+    problems += [
+        f"{c} is neither a field nor computed" for c in order if c not in {*stored, *computed}
+    ]
+    problems += [f"{c} is listed twice" for c in sorted({c for c in order if order.count(c) > 1})]
+    if problems:
+        raise TypeError(f"table {name} (crawler/items.py): {'; '.join(problems)}")
+    built = []
+    for column in order:
+        if column in computed:
+            sql_type, get = computed[column]
+            built.append(Column(column, sql_type, get, exported=column not in not_exported))
+        else:
+            built.append(_field_column(column, hints[column]))
+    return Table(name, item, tuple(built), pk)
+
+
+def _warc(attribute: str) -> Compute:
+    return lambda article, _: getattr(article.warc, attribute) if article.warc else None
+
+
+ARTICLES = _table(
+    "articles",
+    Article,
+    # Datasette shows the columns in this order: what a reader scans first, the long body last.
+    """id title published_at source_id kind lang url dateline author section description site_name
+    published_month updated_at canonical_url encoding content_hash fetched_at http_status
+    warc_file warc_record_id warc_offset crawl_run_id stored_at body""",
+    pk=("id",),
+    computed={
+        "id": (int, lambda article, _: article.id),
+        "kind": (str, _given("kind")),  # the source's kind, from the registry
+        "published_month": (str, lambda a, _: a.published_at[:7] if a.published_at else None),
+        "content_hash": (str, _given("content_hash")),
+        "warc_file": (str, _warc("filename")),
+        "warc_record_id": (str, _warc("record_id")),
+        "warc_offset": (int, _warc("offset")),
+        "crawl_run_id": (int, _given("crawl_run_id")),
+        "stored_at": (str, _given("stored_at")),
+    },
+    stored_elsewhere=frozenset({"warc", "figures", "mentions"}),
+    not_exported=frozenset({"content_hash", "crawl_run_id", "stored_at"}),
+)
+FIGURES = _table(
+    "figures",
+    Figure,
+    """article_id key kind text value scale normalized currency unit qualifier bound metric
+    counted change direction period year subject equivalent_of normalized_unit currency_implied
+    start end sentence sentence_start""",
+    pk=("article_id", "key"),
+    computed={
+        "article_id": (int, _given("article_id")),
+        "key": (str, lambda figure, _: figure.key),
+    },
+)
+ENTITIES = _table(
+    "entities",
+    Entity,
+    """id type subtype name name_zh code parent_code province city latitude longitude aliases""",
+    pk=("id",),
+    computed={
+        "id": (str, lambda entity, _: entity.id),
+        "aliases": (str, _given("aliases")),  # every surface form seen, as a JSON list
+    },
+)
+MENTIONS = _table(
+    "mentions",
+    Mention,
+    """article_id idx entity_id text title roles start end sentence sentence_start""",
+    pk=("article_id", "idx"),
+    computed={
+        "article_id": (int, _given("article_id")),
+        "idx": (int, _given("idx")),  # position in the article's list of mentions
+        "entity_id": (str, lambda mention, _: mention.entity.id),
+    },
+    stored_elsewhere=frozenset({"entity"}),
+)
+# In creation order: a table comes after the tables it refers to.
+STORED_TABLES = (ARTICLES, FIGURES, ENTITIES, MENTIONS)

@@ -10,6 +10,7 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
 from crawler import db as database
+from crawler import storage
 from crawler.items import Article
 from crawler.sources import load_sources
 
@@ -45,7 +46,7 @@ class StorePipeline:
             )
 
     def process_item(self, item: Article) -> Article:
-        outcome = database.store_article(
+        outcome = storage.store_article(
             self.db, item, crawl_run_id=self.run_id, kind=self.kinds.get(item.source_id or "")
         )
         self.stats.inc_value(

@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from crawler import db as database
+from crawler import storage
 from crawler.cli import cli
 from crawler.items import Article
 from demo.build_snapshot import seed_articles
@@ -149,7 +150,7 @@ def stored_db(tmp_path: Path) -> Path:
     for n, day in enumerate(["2021-05-12", "2022-01-07"]):
         url = f"https://example.org/{n}"
         body = f'Suzhou, article {n}, with a comma and "quotes".\n\n苏州第二段。' * 5
-        database.store_article(
+        storage.store_article(
             db, Article(url=url, canonical_url=url, title=f"T{n}", body=body, published_at=day)
         )
     db.close()

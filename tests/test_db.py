@@ -1,4 +1,4 @@
-"""Storage: schema, idempotent writes, Chinese-aware full-text search, crawl runs."""
+"""The database: schema, idempotent writes, Chinese-aware full-text search, crawl runs."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from crawler import db as database
+from crawler import storage
 from crawler.items import Article, Entity, Figure, Mention, WarcRef
 from crawler.search import fts_query
 
@@ -63,25 +64,25 @@ def test_opening_twice_applies_migrations_once(tmp_path: Path) -> None:
 
 
 def test_storing_the_same_article_twice_changes_nothing(db) -> None:
-    assert database.store_article(db, article()) == "inserted"
+    assert storage.store_article(db, article()) == "inserted"
     before = list(db["articles"].rows)
-    assert database.store_article(db, article()) == "unchanged"
+    assert storage.store_article(db, article()) == "unchanged"
     assert list(db["articles"].rows) == before
-    assert database.store_article(db, article(title="A new headline")) == "updated"
+    assert storage.store_article(db, article(title="A new headline")) == "updated"
     assert db["articles"].count == 1
     assert db["articles"].get(article().id)["title"] == "A new headline"
 
 
 def test_article_points_to_its_warc_record(db) -> None:
-    database.store_article(db, article())
+    storage.store_article(db, article())
     row = db["articles"].get(article().id)
     assert (row["warc_file"], row["warc_record_id"]) == ("data/warc/x.warc.gz", "<urn:uuid:1>")
     assert row["published_month"] == "2023-02"
 
 
 def test_search_finds_english_and_two_character_chinese_words(db) -> None:
-    database.store_article(db, article())
-    database.store_article(
+    storage.store_article(db, article())
+    storage.store_article(
         db,
         article(
             "https://example.org/b", title="Hangzhou", body="杭州市的新闻。Hangzhou news " * 10
@@ -98,9 +99,9 @@ def test_search_finds_english_and_two_character_chinese_words(db) -> None:
 
 
 def test_a_changed_canonical_url_replaces_the_old_row(db) -> None:
-    database.store_article(db, article())
+    storage.store_article(db, article())
     moved = article(canonical_url="https://example.org/canonical")
-    database.store_article(db, moved)
+    storage.store_article(db, moved)
     assert [row["id"] for row in db["articles"].rows] == [moved.id]
     assert search(db, "Suzhou") == [moved.id]
 
@@ -117,9 +118,9 @@ def test_figures_and_mentions_are_replaced_not_duplicated(db) -> None:
         figures=[Figure(text="85个项目", start=8, end=14, kind="count", value=85, normalized=85)],
         mentions=[Mention(entity=place, text="苏州工业园区", start=0, end=6)],
     )
-    database.store_article(db, item)
+    storage.store_article(db, item)
     item.mentions.append(Mention(entity=place, text="Suzhou Industrial Park", start=30, end=52))
-    database.store_article(db, item)
+    storage.store_article(db, item)
     assert db["figures"].count == 1
     assert db["mentions"].count == 2
     entity = db["entities"].get("place:SIP")
@@ -127,9 +128,9 @@ def test_figures_and_mentions_are_replaced_not_duplicated(db) -> None:
 
 
 def test_article_from_row_round_trips(db) -> None:
-    database.store_article(db, article())
-    rebuilt = database.article_from_row(db["articles"].get(article().id))
-    assert database.content_hash(rebuilt) == database.content_hash(article())
+    storage.store_article(db, article())
+    rebuilt = storage.article_from_row(db["articles"].get(article().id))
+    assert storage.content_hash(rebuilt) == storage.content_hash(article())
 
 
 def test_runs_left_running_are_marked_interrupted(db) -> None:
@@ -151,9 +152,9 @@ def test_runs_left_running_are_marked_interrupted(db) -> None:
 def test_an_id_collision_never_overwrites_another_article(
     db, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    database.store_article(db, article())
+    storage.store_article(db, article())
     taken = article().id
     monkeypatch.setattr(Article, "id", property(lambda self: taken))
-    with pytest.raises(database.IdCollision):
-        database.store_article(db, article("https://example.org/other"))
+    with pytest.raises(storage.IdCollision):
+        storage.store_article(db, article("https://example.org/other"))
     assert [row["url"] for row in db["articles"].rows] == ["https://example.org/a"]

@@ -593,6 +593,6 @@ def _link_conversions(text: str, figures: list[Figure]) -> None:
         if b.currency is None or a.currency is None:
             continue
         if _CONVERSION_RE.match(text[a.end : b.start]) and b.start - a.end < 30:
-            b.equivalent_of = i - 1
+            b.equivalent_of = a.key
             if b.bound is None:
                 b.bound = a.bound

@@ -1,0 +1,150 @@
+"""Writing articles: an article with its search entry, figures, entities and mentions in one
+transaction, idempotently (an unchanged extraction re-stored changes nothing).
+
+Rows come from the tables declared in crawler/items.py, written with INSERT statements built
+once from their columns (sqlite3 keeps them prepared), so a write never asks SQLite what the
+tables look like.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from sqlite_utils import Database
+
+from crawler.db import utc_now
+from crawler.items import ARTICLES, ENTITIES, FIGURES, MENTIONS, Article, Entity, Table, WarcRef
+from crawler.search import segment
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _insert_sql(table: Table, *, upsert: bool = False) -> str:
+    """INSERT of a whole row; with `upsert`, an existing row (same primary key) is updated."""
+    columns = ", ".join(map(_quoted, table.names))
+    sql = f"INSERT INTO {_quoted(table.name)} ({columns}) VALUES ({', '.join('?' * len(table.names))})"
+    if upsert:
+        updates = ", ".join(
+            f"{_quoted(name)} = excluded.{_quoted(name)}"
+            for name in table.names
+            if name not in table.pk
+        )
+        sql += f" ON CONFLICT ({', '.join(map(_quoted, table.pk))}) DO UPDATE SET {updates}"
+    return sql
+
+
+_UPSERT_ARTICLE = _insert_sql(ARTICLES, upsert=True)
+_UPSERT_ENTITY = _insert_sql(ENTITIES, upsert=True)
+_INSERT_FIGURE = _insert_sql(FIGURES)
+_INSERT_MENTION = _insert_sql(MENTIONS)
+
+
+class IdCollision(ValueError):
+    """Two canonical URLs with the same article id."""
+
+
+def content_hash(article: Article) -> str:
+    """Fingerprint of everything stored from the page and extracted from it (figures; mentions
+    with every field of their entity), so a re-crawl is written exactly when one of them changed.
+
+    When and into which WARC record the page was fetched is left out: a re-crawl finding the
+    same content is "unchanged" and the row keeps pointing at the record it was extracted from.
+    """
+    payload = {k: v for k, v in article.to_dict().items() if k not in {"fetched_at", "warc"}}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def article_from_row(row: dict[str, Any]) -> Article:
+    """The stored article as the pipelines saw it, so extraction can run again."""
+    article = Article(**ARTICLES.fields_from(row))
+    if row.get("warc_file"):
+        article.warc = WarcRef(row["warc_file"], row["warc_record_id"], row["warc_offset"])
+    return article
+
+
+def _merge_aliases(db: Database, entity_id: str, surfaces: set[str]) -> str:
+    existing = db.execute("select aliases from entities where id = ?", [entity_id]).fetchone()
+    aliases = set(json.loads(existing[0])) if existing and existing[0] else set()
+    return json.dumps(sorted(aliases | surfaces), ensure_ascii=False)
+
+
+def _replace_extractions(db: Database, article: Article) -> None:
+    """Everything derived from the article's text: search entry, figures, mentions."""
+    db.execute("delete from articles_fts where rowid = ?", [article.id])
+    db.execute(
+        "insert into articles_fts (rowid, title, body) values (?, ?, ?)",
+        [article.id, segment(article.title), segment(article.body)],
+    )
+    db.execute("delete from figures where article_id = ?", [article.id])
+    db.execute("delete from mentions where article_id = ?", [article.id])
+    db.conn.executemany(
+        _INSERT_FIGURE, [FIGURES.row(figure, article_id=article.id) for figure in article.figures]
+    )
+    surfaces: dict[str, set[str]] = {}
+    entities: dict[str, Entity] = {}
+    for mention in article.mentions:
+        entities[mention.entity.id] = mention.entity
+        surfaces.setdefault(mention.entity.id, set()).add(mention.text)
+    for entity_id, entity in entities.items():
+        aliases = _merge_aliases(db, entity_id, surfaces[entity_id])
+        db.execute(_UPSERT_ENTITY, ENTITIES.row(entity, aliases=aliases))
+    db.conn.executemany(
+        _INSERT_MENTION,
+        [
+            MENTIONS.row(mention, article_id=article.id, idx=i)
+            for i, mention in enumerate(article.mentions)
+        ],
+    )
+
+
+def store_article(
+    db: Database, article: Article, *, crawl_run_id: int | None = None, kind: str | None = None
+) -> str:
+    """Write one article, its search entry, figures and mentions atomically.
+
+    Returns "inserted", "updated" or "unchanged". Re-storing an identical extraction
+    changes nothing, so crawling the same archive twice leaves the same rows.
+    """
+    digest = content_hash(article)
+    existing = db.execute(
+        "select content_hash, canonical_url from articles where id = ?", [article.id]
+    ).fetchone()
+    if existing and existing[1] != article.canonical_url:
+        # 52-bit ids make this vanishingly rare; never let it overwrite another article.
+        raise IdCollision(f"{article.canonical_url} has the id of {existing[1]} ({article.id})")
+    if existing and existing[0] == digest:
+        return "unchanged"
+    with db.atomic():
+        # A page whose canonical URL changed gets a new id; drop the row under its old id.
+        stale = db.execute(
+            "select id from articles where url = ? and id != ?", [article.url, article.id]
+        ).fetchall()
+        for (stale_id,) in stale:
+            delete_article(db, stale_id)
+        row = ARTICLES.row(
+            article, kind=kind, content_hash=digest, crawl_run_id=crawl_run_id, stored_at=utc_now()
+        )
+        db.execute(_UPSERT_ARTICLE, row)
+        _replace_extractions(db, article)
+    return "updated" if existing else "inserted"
+
+
+def replace_extractions(db: Database, article: Article) -> None:
+    """Store a new search entry, figures and mentions for an already stored article
+    (`yrdnews reextract`, after the extractors or the segmentation improve)."""
+    with db.atomic():
+        _replace_extractions(db, article)
+        db.execute(
+            "update articles set content_hash = ? where id = ?", [content_hash(article), article.id]
+        )
+
+
+def delete_article(db: Database, article_id: int) -> None:
+    db.execute("delete from figures where article_id = ?", [article_id])
+    db.execute("delete from mentions where article_id = ?", [article_id])
+    db.execute("delete from articles_fts where rowid = ?", [article_id])
+    db.execute("delete from articles where id = ?", [article_id])
