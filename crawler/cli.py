@@ -11,6 +11,7 @@ import sys
 import traceback
 import urllib.request
 from collections.abc import Callable, Iterator
+from datetime import date
 from functools import wraps
 from pathlib import Path
 from typing import Any, TextIO
@@ -44,13 +45,6 @@ def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             raise UserError(str(exc) or exc.__class__.__name__) from exc
 
     return wrapper
-
-
-def scrapy_settings() -> Any:
-    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
-    from scrapy.utils.project import get_project_settings
-
-    return get_project_settings()
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -110,81 +104,36 @@ def crawl(
     overrides: tuple[str, ...],
 ) -> None:
     """Crawl the registry's sources (or a WARC archive of them) into the database."""
-    from scrapy.crawler import CrawlerProcess
-
-    from crawler import db as database
-    from crawler.archive import open_replay, warc_files
+    from crawler.crawl import run_crawl
     from crawler.dates import parse_date
-    from crawler.sources import load_sources
 
-    if since and not parse_date(since):
+    since_iso = parse_date(since) if since else None
+    if since and not since_iso:
         raise UserError(f"--since: not a date: {since!r} (use YYYY-MM-DD)")
-    since_day = parse_date(since)[:10] if since else None
-    registry = load_sources()
-    enabled = [s.id for s in registry if s.enabled]
-    unknown = [s for s in sources if s not in {r.id for r in registry}]
-    if unknown:
-        raise UserError(f"unknown source {', '.join(unknown)}; `yrdnews sources` lists them")
-    disabled = [s for s in sources if s not in enabled]
-    if disabled:
-        raise UserError(
-            f"source {', '.join(disabled)} is disabled in the registry (see its verified note)"
-        )
-    selected = list(sources) or ([] if urls_file else enabled)
-    replay_files = [str(p) for p in warc_files(replay)] if replay else []
-    if replay_files:
-        open_replay(tuple(replay_files))  # a bad archive fails here, in one line, not per spider
-
-    settings = scrapy_settings()
+    settings = {}
     for override in overrides:
         name, sep, value = override.partition("=")
         if not sep:
             raise UserError(f"-s expects NAME=VALUE, got {override!r}")
-        settings.set(name, value, priority="cmdline")
-    db = database.open_db(db_path)
-    run_id = database.start_run(
-        db, sources=selected + (["urls"] if urls_file else []), replay=replay_files, since=since_day
+        settings[name] = value
+    run = run_crawl(
+        sources=sources,
+        replay=replay,
+        urls_file=urls_file,
+        since=date.fromisoformat(since_iso[:10]) if since_iso else None,
+        max_pages=max_pages,
+        db_path=db_path,
+        data_dir=data_dir,
+        overrides=settings,
     )
-    settings.set("YRD_DB_PATH", db_path, priority="cmdline")
-    settings.set("YRD_DATA_DIR", data_dir, priority="cmdline")
-    settings.set("YRD_CRAWL_RUN_ID", run_id, priority="cmdline")
-    if since_day:
-        settings.set("YRD_SINCE", since_day, priority="cmdline")
-    if max_pages is not None:
-        settings.set("YRD_MAX_PAGES", max_pages, priority="cmdline")
-    if replay_files:
-        # The archive was collected politely; replaying it touches no site.
-        settings.set("YRD_REPLAY", replay_files, priority="cmdline")
-        settings.set("ROBOTSTXT_OBEY", False, priority="cmdline")
-        settings.set("AUTOTHROTTLE_ENABLED", False, priority="cmdline")
-        settings.set("DOWNLOAD_DELAY", 0, priority="cmdline")
-        settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", 16, priority="cmdline")
-
-    process = CrawlerProcess(settings)
-    crawlers = []
-    for name in selected:
-        crawler = process.create_crawler(name)
-        process.crawl(crawler)
-        crawlers.append(crawler)
-    if urls_file:
-        crawler = process.create_crawler("urls")
-        process.crawl(crawler, urls_file=urls_file)
-        crawlers.append(crawler)
-    status = "failed"
-    try:
-        process.start()
-        reasons = {c.stats.get_value("finish_reason") or "failed" for c in crawlers}
-        status = "finished" if reasons <= {"finished"} else ",".join(sorted(reasons))
-    finally:
-        database.finish_run(db, run_id, status)
-    run = db["crawl_runs"].get(run_id)
     click.echo(
-        f"crawl run {run_id} {status}: {run['articles']} articles stored, "
-        f"{run['articles_unchanged']} unchanged, {run['errors']} errors, "
-        f"{run['replay_misses']} missing from the archive, dropped {run['drops']} -> {db_path}",
+        f"crawl run {run.id} {run.status}: {run.articles} articles stored, "
+        f"{run.articles_unchanged} unchanged, {run.errors} errors, "
+        f"{run.replay_misses} missing from the archive, "
+        f"dropped {json.dumps(run.drops, sort_keys=True)} -> {db_path}",
         err=True,
     )
-    if status != "finished":
+    if run.status != "finished":
         sys.exit(1)
 
 
@@ -287,26 +236,39 @@ def export(
         output.write("\n]\n")
 
 
-def _analyse(text: str, lang: str | None) -> dict[str, Any]:
-    from pipelines.entities import extract_entities
-    from pipelines.figures import extract_figures
+def _analyse(article: Any) -> dict[str, Any]:
+    """What the processing chain's extractors find in the article: figures and entities."""
+    from pipelines.chain import ChainContext, run_chain
 
+    run_chain(article, ChainContext(), checks=False)
     return {
-        "figures": [f.to_dict() for f in extract_figures(text, lang)],
-        "entities": [m.to_dict() for m in extract_entities(text, lang)],
+        "figures": [f.to_dict() for f in article.figures],
+        "entities": [m.to_dict() for m in article.mentions],
     }
+
+
+def _analyse_text(text: str, lang: str | None, published_at: str | None = None) -> dict[str, Any]:
+    from crawler.items import Article
+
+    return _analyse(
+        Article(
+            url="", canonical_url="", title=None, body=text, lang=lang, published_at=published_at
+        )
+    )
 
 
 def _article_json(body: bytes, url: str, content_type: str | None) -> dict[str, Any]:
-    from crawler.pages import extract_article
+    """The article of a page, read as a crawl reads it (with its source's selectors), and
+    what the extractors find in it."""
+    from crawler.sources import load_sources, source_for_url
+    from spiders.base import read_article
 
     headers = {"Content-Type": content_type} if content_type else None
-    article = extract_article(body, url, headers)
+    article = read_article(body, url, headers, source_for_url(url, load_sources()))
     result = {
         k: v for k, v in article.to_dict().items() if k not in {"figures", "mentions", "warc"}
     }
-    result.update(_analyse(article.body, article.lang))
-    return result
+    return result | _analyse(article)
 
 
 def _fetch(url: str, user_agent: str) -> tuple[bytes, str | None]:
@@ -356,6 +318,7 @@ def extract(
 ) -> None:
     """Extract the article (with figures and entities) from HTML files or URLs, as JSON."""
     from crawler.chinese import detect_lang
+    from crawler.crawl import project_settings
     from crawler.pages import NotAnArticle
 
     if sum(map(bool, (inputs, text_file, jsonl_file))) != 1:
@@ -365,7 +328,7 @@ def extract(
     if text_file:
         text = Path(text_file).read_text(encoding="utf-8")
         result = {"file": text_file, "lang": lang or detect_lang(text), "text": text}
-        result.update(_analyse(text, result["lang"]))
+        result.update(_analyse_text(text, result["lang"]))
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))
         return
     if jsonl_file:
@@ -381,18 +344,14 @@ def extract(
                         f"{jsonl_file}:{number}: expected a JSON object with a 'text' field ({exc})"
                     ) from exc
                 record_lang = record.get("lang") or lang or detect_lang(text)
+                found = _analyse_text(text, record_lang, record.get("published_at"))
                 click.echo(
                     json.dumps(
-                        {
-                            "id": record.get("id"),
-                            "lang": record_lang,
-                            **_analyse(text, record_lang),
-                        },
-                        ensure_ascii=False,
+                        {"id": record.get("id"), "lang": record_lang, **found}, ensure_ascii=False
                     )
                 )
         return
-    user_agent = scrapy_settings().get("USER_AGENT")
+    user_agent = project_settings().get("USER_AGENT")
     failed = 0
     for item in inputs:
         try:
@@ -423,7 +382,9 @@ def sources(check: bool) -> None:
     if check:
         from scrapy.spiderloader import SpiderLoader
 
-        spiders = set(SpiderLoader.from_settings(scrapy_settings()).list())
+        from crawler.crawl import project_settings
+
+        spiders = set(SpiderLoader.from_settings(project_settings()).list())
         missing = [s.id for s in registry if s.enabled and s.id not in spiders]
         if missing:
             raise UserError(f"sources without a spider: {', '.join(missing)}")

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlite_utils import Database, Migrations
 
+from crawler import runs
 from crawler.items import FIGURES, STORED_TABLES, Table
 from crawler.search import FTS_TOKENIZER
 from crawler.sources import Source, describe_sources
@@ -159,6 +160,7 @@ def open_db(path: str | Path) -> Database:
     db.execute("PRAGMA foreign_keys = ON")
     db.execute("PRAGMA busy_timeout = 10000")
     migrations.apply(db)
+    runs.migrations.apply(db)  # crawl_runs columns added after the first schema (crawler/runs.py)
     return db
 
 
@@ -191,64 +193,3 @@ def sync_sources(db: Database, sources: list[Source]) -> None:
     ]
     with db.atomic():
         db["sources"].upsert_all([*rows, OTHER_SOURCE], pk="id")
-
-
-def start_run(db: Database, *, sources: list[str], replay: list[str], since: str | None) -> int:
-    """Record a crawl run as running; runs left running by a killed process are marked
-    interrupted first, so crawl health never shows a dead run as live."""
-    with db.atomic():
-        db.execute("update crawl_runs set status = 'interrupted' where status = 'running'")
-        table = db["crawl_runs"]
-        table.insert(
-            {
-                "started_at": utc_now(),
-                "status": "running",
-                "sources": json.dumps(sources),
-                "replay": json.dumps(replay) if replay else None,
-                "since": since,
-                "requests": 0,
-                "responses": 0,
-                "articles": 0,
-                "articles_unchanged": 0,
-                "errors": 0,
-                "replay_misses": 0,
-                "drops": "{}",
-                "stats": "{}",
-            }
-        )
-        return int(table.last_pk)
-
-
-def add_run_stats(db: Database, run_id: int, spider_name: str, stats: dict[str, Any]) -> None:
-    """Fold one spider's Scrapy stats into its crawl run's counters."""
-    drops = {
-        key.removeprefix("yrd/"): value
-        for key, value in stats.items()
-        if key.startswith(("yrd/dropped/", "yrd/article_dropped/", "yrd/article_rejected/"))
-    }
-    increments = {
-        "requests": stats.get("downloader/request_count", 0),
-        "responses": stats.get("downloader/response_count", 0),
-        "articles": stats.get("yrd/articles/stored", 0),
-        "articles_unchanged": stats.get("yrd/articles/unchanged", 0),
-        "errors": stats.get("log_count/ERROR", 0) + stats.get("spider_exceptions/count", 0),
-        "replay_misses": stats.get("yrd/replay/miss", 0),
-    }
-    with db.atomic():
-        row = db["crawl_runs"].get(run_id)
-        merged_drops = json.loads(row["drops"] or "{}")
-        for key, value in drops.items():
-            merged_drops[key] = merged_drops.get(key, 0) + value
-        all_stats = json.loads(row["stats"] or "{}")
-        all_stats[spider_name] = {
-            k: v for k, v in stats.items() if isinstance(v, (int, float, str))
-        }
-        updates = {key: (row[key] or 0) + value for key, value in increments.items()}
-        updates["drops"] = json.dumps(merged_drops, sort_keys=True)
-        updates["stats"] = json.dumps(all_stats, default=str, sort_keys=True)
-        db["crawl_runs"].update(run_id, updates)
-
-
-def finish_run(db: Database, run_id: int, status: str) -> None:
-    with db.atomic():
-        db["crawl_runs"].update(run_id, {"finished_at": utc_now(), "status": status})

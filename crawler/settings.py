@@ -29,6 +29,8 @@ COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 EXTENSIONS = {
     "scrapy.extensions.remote_control.RemoteControl": None,
+    # Every crawler reports to a crawl run (crawler/runs.py): its own under `scrapy crawl`.
+    "crawler.crawl.RunRecorder": 500,
 }
 
 DOWNLOADER_MIDDLEWARES = {
@@ -40,10 +42,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.archive.ArchiveMiddleware": 950,
 }
 
+# The processing chain (checks, figures, entities: pipelines/chain.py), then the store.
 ITEM_PIPELINES = {
-    "pipelines.validate.ValidatePipeline": 100,
-    "pipelines.figures.FiguresPipeline": 400,
-    "pipelines.entities.EntitiesPipeline": 500,
+    "pipelines.chain.ChainPipeline": 100,
     "pipelines.store.StorePipeline": 900,
 }
 

@@ -7,7 +7,7 @@ article page is the same for all of them and is decided here, once.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime
 from typing import Any, Self
 
@@ -18,23 +18,37 @@ from scrapy.http import Response
 from crawler.items import Article
 from crawler.pages import NotAnArticle, extract_article
 from crawler.sources import Source
+from crawler.stats import DROPPED
 from spiders.discovery import is_older, parse_max_pages, parse_since
 
 DEFAULT_MAX_PAGES = 5
 
 
-def matches_keywords(article: Article, keywords: tuple[str, ...]) -> bool:
-    """True when no keywords are set or one of them appears in the title or body (any case)."""
-    if not keywords:
-        return True
-    text = f"{article.title or ''}\n{article.body or ''}".casefold()
-    return any(keyword.casefold() in text for keyword in keywords)
+def read_article(
+    body: bytes, url: str, headers: Mapping[Any, Any] | None, source: Source | None
+) -> Article:
+    """The page object run as its source asks (selectors, date format); NotAnArticle if not one.
+
+    The crawl, `yrdnews extract` and `yrdnews reextract --from-archive` all read pages this way.
+    """
+    return extract_article(
+        body,
+        url,
+        headers,
+        selectors=source.selectors if source else None,
+        date_format=source.date_format if source else None,
+    )
 
 
 def reason_slug(reason: object) -> str:
     """A stats-key-safe form of a rejection reason ("no body text found" -> "no_body_text_found")."""
     slug = re.sub(r"[^a-z0-9]+", "_", str(reason).lower()).strip("_")
     return slug[:40] or "unknown"
+
+
+def rejection_reason(exc: NotAnArticle) -> str:
+    """The drop reason of a page the page object rejected ("binary content: a PDF" -> "binary_content")."""
+    return reason_slug(str(exc).split(":", 1)[0])
 
 
 class RegistrySpider(scrapy.Spider):
@@ -95,27 +109,18 @@ class RegistrySpider(scrapy.Spider):
                 yield self.article_request(link.url)
 
     def parse_article(self, response: Response) -> Iterator[Article]:
-        """Extract the article; drop (with a counted reason) what is not one or not wanted."""
+        """Extract the article, or count (under yrd/dropped/) why the page is not one.
+
+        What is wanted of an article (keywords, `since`, a body) is the processing chain's
+        business (pipelines/chain.py), which drops and counts under the same prefix.
+        """
         source = self.source_for(response.url)
         try:
-            article = extract_article(
-                response.body,
-                response.url,
-                response.headers,
-                selectors=source.selectors if source else None,
-                date_format=source.date_format if source else None,
-            )
+            article = read_article(response.body, response.url, response.headers, source)
         except NotAnArticle as exc:
-            reason = reason_slug(str(exc).split(":", 1)[0])
+            reason = rejection_reason(exc)
             self.logger.warning("Not an article (%s): %s", reason, response.url)
-            self.count(f"article_rejected/{reason}")
-            return
-        if source and not matches_keywords(article, source.keywords):
-            self.logger.debug("No region keyword, dropped: %s", response.url)
-            self.count("article_dropped/keyword")
-            return
-        if is_older(article.published_at, self.since):
-            self.count("article_dropped/before_since")
+            self.crawler.stats.inc_value(DROPPED + reason)
             return
         article.source_id = source.id if source else "other"
         article.fetched_at = response.meta.get("yrd_fetched_at") or datetime.now(UTC).isoformat(

@@ -1,4 +1,4 @@
-"""The database: schema, idempotent writes, Chinese-aware full-text search, crawl runs."""
+"""Storage: schema, idempotent writes, Chinese-aware full-text search (crawl runs: test_runs.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from crawler import db as database
-from crawler import storage
+from crawler import runs, storage
 from crawler.items import Article, Entity, Figure, Mention, WarcRef
 from crawler.search import fts_query
 
@@ -60,7 +60,9 @@ def test_schema_is_created_in_wal_mode(db) -> None:
 def test_opening_twice_applies_migrations_once(tmp_path: Path) -> None:
     database.open_db(tmp_path / "x.db").close()
     again = database.open_db(tmp_path / "x.db")
-    assert again["_sqlite_migrations"].count == len(database.migrations._migrations)
+    assert again["_sqlite_migrations"].count == len(database.migrations._migrations) + len(
+        runs.migrations._migrations
+    )
 
 
 def test_storing_the_same_article_twice_changes_nothing(db) -> None:
@@ -131,22 +133,6 @@ def test_article_from_row_round_trips(db) -> None:
     storage.store_article(db, article())
     rebuilt = storage.article_from_row(db["articles"].get(article().id))
     assert storage.content_hash(rebuilt) == storage.content_hash(article())
-
-
-def test_runs_left_running_are_marked_interrupted(db) -> None:
-    first = database.start_run(db, sources=["a"], replay=[], since=None)
-    second = database.start_run(db, sources=["a"], replay=[], since=None)
-    assert db["crawl_runs"].get(first)["status"] == "interrupted"
-    database.add_run_stats(
-        db,
-        second,
-        "a",
-        {"downloader/request_count": 3, "yrd/articles/stored": 2, "yrd/dropped/short_body": 1},
-    )
-    database.finish_run(db, second, "finished")
-    row = db["crawl_runs"].get(second)
-    assert (row["status"], row["requests"], row["articles"]) == ("finished", 3, 2)
-    assert json.loads(row["drops"]) == {"dropped/short_body": 1}
 
 
 def test_an_id_collision_never_overwrites_another_article(

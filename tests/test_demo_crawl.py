@@ -91,7 +91,7 @@ def test_discovery_pages_lead_to_articles_of_registry_sources(demo: Path) -> Non
         # its discovery page and at least one article it linked were fetched
         assert stats[source]["downloader/response_count"] >= 2, source
         kept = by_source.get(source, 0)
-        assert kept >= 1 or stats[source].get("yrd/article_dropped/keyword", 0) >= 1, source
+        assert kept >= 1 or stats[source].get("yrd/dropped/keyword", 0) >= 1, source
 
 
 def test_seed_dates_keep_their_offsets(demo: Path) -> None:

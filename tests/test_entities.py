@@ -13,10 +13,12 @@ import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scrapy.utils.test import get_crawler
 
 from crawler.items import Article, Mention
 from crawler.text import ArticleText
-from pipelines.entities import EntitiesPipeline, extract_entities
+from pipelines.chain import ChainContext, ChainPipeline, add_entities
+from pipelines.entities import extract_entities
 from pipelines.entities.extract import _extract
 from pipelines.entities.lexicon import DATA, load, norm_key
 
@@ -187,7 +189,7 @@ class _Stats:
         self.values[key] = self.values.get(key, 0) + count
 
 
-def test_pipeline_fills_mentions_and_counts_them() -> None:
+def test_the_chain_step_fills_mentions_and_counts_them() -> None:
     stats = _Stats()
     item = Article(
         url="http://x.invalid/a",
@@ -196,17 +198,18 @@ def test_pipeline_fills_mentions_and_counts_them() -> None:
         body="Li Yaping, Mayor of Suzhou, visited Wujiang District.",
         lang="en",
     )
-    out = EntitiesPipeline(stats).process_item(item)
-    assert out is item
+    add_entities(item, ArticleText(item.body, item.lang), ChainContext(stats=stats))
     assert [m.text for m in item.mentions] == ["Li Yaping", "Suzhou", "Wujiang District"]
     assert stats.values == {"yrd/mentions": 3, "yrd/mentions/articles": 1}
 
 
-def test_pipeline_passes_other_items_through() -> None:
-    stats = _Stats()
+def test_the_chain_pipeline_passes_other_items_through() -> None:
+    crawler = get_crawler()
+    pipeline = ChainPipeline.from_crawler(crawler)
+    pipeline.open_spider()
     other = {"not": "an article"}
-    assert EntitiesPipeline(stats).process_item(other) is other
-    assert stats.values == {}
+    assert pipeline.process_item(other) is other
+    assert crawler.stats.get_stats() == {}
 
 
 # --- the generated gazetteer -------------------------------------------------------------------

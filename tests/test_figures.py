@@ -1,4 +1,4 @@
-"""Figures: table-driven cases, the seed gold, the pipeline wrapper, and robustness."""
+"""Figures: table-driven cases, the seed gold, the processing chain's step, and robustness."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import math
 import subprocess
 import sys
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -17,7 +16,9 @@ from hypothesis import strategies as st
 
 from crawler.items import Article, Figure
 from crawler.sentences import sentences
-from pipelines.figures import FiguresPipeline, extract_figures
+from crawler.text import ArticleText
+from pipelines.chain import ChainContext, add_figures
+from pipelines.figures import extract_figures
 from pipelines.figures.extract import zh_numeral
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -153,7 +154,7 @@ def test_empty_and_figureless_text() -> None:
     assert extract_figures("No numbers here.") == []
 
 
-def test_pipeline_sets_figures_and_counts_stats() -> None:
+def test_the_chain_step_sets_figures_and_counts_stats() -> None:
     class Stats:
         def __init__(self) -> None:
             self.values: dict[str, int] = {}
@@ -162,12 +163,11 @@ def test_pipeline_sets_figures_and_counts_stats() -> None:
             self.values[key] = self.values.get(key, 0) + count
 
     stats = Stats()
-    pipeline = FiguresPipeline.from_crawler(SimpleNamespace(stats=stats))
     article = Article(
         url="https://example.com/a", canonical_url="https://example.com/a", title="t",
         body="Deals worth 30 billion yuan ($4.65 billion) were signed.", lang="en",
     )  # fmt: skip
-    assert pipeline.process_item(article) is article
+    add_figures(article, ArticleText(article.body, article.lang), ChainContext(stats=stats))
     assert [f.text for f in article.figures] == ["30 billion yuan", "$4.65 billion"]
     assert stats.values == {"yrd/figures": 2, "yrd/figures/articles": 1}
 

@@ -7,6 +7,7 @@ fixtures.json says which URL each file stands for and what discovery must find t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
 import inspect
 import json
@@ -20,6 +21,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scrapy import Request
+from scrapy.exceptions import DropItem
 from scrapy.http import HtmlResponse, Response, XmlResponse
 from scrapy.settings import Settings
 from scrapy.spiderloader import SpiderLoader
@@ -27,7 +29,9 @@ from scrapy.utils.test import get_crawler
 
 from crawler.items import Article, WarcRef
 from crawler.sources import load_sources
-from spiders.base import RegistrySpider, matches_keywords, reason_slug
+from pipelines.chain import ChainPipeline
+from pipelines.validate import matches_keywords
+from spiders.base import RegistrySpider, reason_slug
 from spiders.discovery import (
     absolute_links,
     feed_links,
@@ -65,7 +69,19 @@ def response_for(source_id: str, page: dict[str, Any], request: Request | None =
 
 def make_spider(cls: type[RegistrySpider], settings: dict | None = None, **kwargs: Any):
     crawler = get_crawler(cls, settings_dict=settings or {})
-    return cls.from_crawler(crawler, **kwargs)
+    crawler.spider = cls.from_crawler(crawler, **kwargs)
+    return crawler.spider
+
+
+def through_chain(spider: RegistrySpider, items: Iterable[Any]) -> list[Any]:
+    """What a crawl keeps of a callback's items: the processing chain runs on each."""
+    pipeline = ChainPipeline.from_crawler(spider.crawler)
+    pipeline.open_spider()
+    kept = []
+    for item in items:
+        with contextlib.suppress(DropItem):
+            kept.append(pipeline.process_item(item))
+    return kept
 
 
 def stat(spider: RegistrySpider, key: str) -> int:
@@ -344,11 +360,11 @@ def article_request(url: str) -> Request:
 def test_article_fixtures(source_id: str, page: dict) -> None:
     spider = make_spider(SPIDERS[source_id])
     response = response_for(source_id, page, request=article_request(page["url"]))
-    items = list(spider.parse_article(response))
+    items = through_chain(spider, spider.parse_article(response))
     expect = page["expect"]
     if not expect["kept"]:
         assert items == []
-        assert stat(spider, f"article_dropped/{expect['dropped']}") == 1
+        assert stat(spider, f"dropped/{expect['dropped']}") == 1
         return
     (article,) = items
     assert isinstance(article, Article)
@@ -363,8 +379,8 @@ def test_article_fixtures(source_id: str, page: dict) -> None:
 def test_article_older_than_since_is_dropped() -> None:
     page = next(p for p in manifest("zhejiang_fgw_zh") if p["role"] == "article")
     spider = make_spider(SPIDERS["zhejiang_fgw_zh"], since="2020-01-01")
-    assert list(spider.parse_article(response_for("zhejiang_fgw_zh", page))) == []
-    assert stat(spider, "article_dropped/before_since") == 1
+    assert through_chain(spider, spider.parse_article(response_for("zhejiang_fgw_zh", page))) == []
+    assert stat(spider, "dropped/before_since") == 1
 
 
 def test_fetched_at_defaults_to_now_utc() -> None:
@@ -391,7 +407,7 @@ def test_not_an_article_is_counted_by_reason(
     with caplog.at_level(logging.WARNING):
         items = list(spider.parse_article(HtmlResponse(url=url, body=body, headers=headers)))
     assert items == []
-    assert stat(spider, f"article_rejected/{reason}") == 1
+    assert stat(spider, f"dropped/{reason}") == 1
     assert url in caplog.text
 
 
@@ -447,8 +463,9 @@ def test_url_list_spider_assigns_registry_source_or_other(tmp_path: Path) -> Non
 def test_url_list_spider_applies_the_matched_sources_keyword_filter() -> None:
     page = next(p for p in manifest("chinadaily_china") if p["role"] == "article")
     spider = make_spider(UrlListSpider, urls=page["url"])
-    assert list(spider.parse_article(response_for("chinadaily_china", page))) == []
-    assert stat(spider, "article_dropped/keyword") == 1
+    items = spider.parse_article(response_for("chinadaily_china", page))
+    assert through_chain(spider, items) == []
+    assert stat(spider, "dropped/keyword") == 1
 
 
 def test_url_list_spider_needs_urls(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""The validate pipeline: what is dropped, and that every drop is counted by reason."""
+"""The validate checks: what is dropped, and that every drop is counted by reason."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
 from crawler.items import Article
-from pipelines.validate import ValidatePipeline, problems
+from pipelines.chain import ChainPipeline
+from pipelines.validate import problems
 
 BODY = "Suzhou Industrial Park signed 85 projects worth more than 50 billion yuan this year. " * 2
 
@@ -38,7 +39,8 @@ def test_problems(changes: dict, reasons: list[str]) -> None:
 def test_the_pipeline_drops_and_counts_by_reason() -> None:
     crawler = get_crawler(settings_dict={"YRD_MIN_BODY_CHARS": 500})
     crawler.stats.open_spider()
-    pipeline = ValidatePipeline.from_crawler(crawler)
+    pipeline = ChainPipeline.from_crawler(crawler)
+    pipeline.open_spider()
     with pytest.raises(DropItem, match="short_body"):
         pipeline.process_item(article())
     assert crawler.stats.get_value("yrd/dropped/short_body") == 1
