@@ -215,28 +215,38 @@ class ReplayArchive:
 
     def get(self, url: str) -> ArchivedResponse | None:
         location = self._index.get(url_key(url))
-        if location is None:
-            return None
-        path, offset = location
+        return read_response(*location) if location else None
+
+
+def read_response(path: str | os.PathLike[str], offset: int) -> ArchivedResponse:
+    """The HTTP response record at `offset` of a WARC file, decoded as it is replayed."""
+    path = Path(path)
+    try:
         with open(path, "rb") as handle:
             handle.seek(offset)
-            record = next(iter(ArchiveIterator(handle)))
+            record = next(iter(ArchiveIterator(handle)), None)
+            if record is None or record.rec_type != "response" or record.http_headers is None:
+                raise ArchiveError(f"{path}: no response record at offset {offset}")
             body = record.content_stream().read()  # de-chunked and decompressed by warcio
-            headers = [
-                (k, v) for k, v in record.http_headers.headers if k.lower() not in _REPLAY_DROPPED
-            ]
-            return ArchivedResponse(
-                url=record.rec_headers.get_header("WARC-Target-URI"),
-                status=int(record.http_headers.get_statuscode()),
-                headers=headers,
-                body=body,
-                fetched_at=record.rec_headers.get_header("WARC-Date"),
-                ref=WarcRef(
-                    filename=str(path),
-                    record_id=record.rec_headers.get_header("WARC-Record-ID"),
-                    offset=offset,
-                ),
-            )
+    except OSError as exc:
+        raise ArchiveError(f"{path}: cannot read the archive ({exc.strerror or exc})") from exc
+    except ArchiveError:
+        raise
+    except Exception as exc:  # warcio raises bare Exceptions on damaged members
+        raise ArchiveError(f"{path}: damaged record at offset {offset} ({exc})") from exc
+    headers = [(k, v) for k, v in record.http_headers.headers if k.lower() not in _REPLAY_DROPPED]
+    return ArchivedResponse(
+        url=record.rec_headers.get_header("WARC-Target-URI"),
+        status=int(record.http_headers.get_statuscode()),
+        headers=headers,
+        body=body,
+        fetched_at=record.rec_headers.get_header("WARC-Date"),
+        ref=WarcRef(
+            filename=str(path),
+            record_id=record.rec_headers.get_header("WARC-Record-ID"),
+            offset=offset,
+        ),
+    )
 
 
 @cache

@@ -397,31 +397,48 @@ def sources(check: bool) -> None:
 @cli.command()
 @click.option("--db", "db_path", default=DEFAULT_DB, show_default=True)
 @click.option("--source", "sources", multiple=True, metavar="ID")
+@click.option(
+    "--from-archive",
+    is_flag=True,
+    help="Read each article again from its archived WARC record first (page-extraction fixes).",
+)
 @user_errors
-def reextract(db_path: str, sources: tuple[str, ...]) -> None:
-    """Run figure and entity extraction (and search indexing) again over stored articles,
-    without crawling."""
+def reextract(db_path: str, sources: tuple[str, ...], from_archive: bool) -> None:
+    """Run the processing chain (figures, entities, search indexing) again over stored
+    articles, without crawling; with --from-archive, the page object too."""
+    from collections import Counter
+
+    from crawler.crawl import project_settings
     from crawler.db import open_db
-    from crawler.storage import article_from_row, replace_extractions
-    from pipelines.entities import extract_entities
-    from pipelines.figures import extract_figures
+    from crawler.stats import DROPPED, Tally, by_prefix
+    from pipelines.chain import ChainContext
+    from pipelines.reextract import article_ids, reextract
 
     if not Path(db_path).is_file():
         raise UserError(f"no database at {db_path}")
     db = open_db(db_path)
-    where = f"where source_id in ({', '.join('?' for _ in sources)})" if sources else ""
-    ids = [
-        row[0] for row in db.execute(f"select id from articles {where}", list(sources)).fetchall()
-    ]
+    ctx = ChainContext.from_settings(project_settings(), stats=Tally())
+    ids = article_ids(db, sources)
+    statuses: Counter[str] = Counter()
     figures = mentions = 0
+    failures = []
     with click.progressbar(ids, label="Re-extracting", file=sys.stderr) as bar:
-        for article_id in bar:
-            article = article_from_row(db["articles"].get(article_id))
-            article.figures = extract_figures(article.body, article.lang)
-            article.mentions = extract_entities(article.body, article.lang)
-            replace_extractions(db, article)
-            figures, mentions = figures + len(article.figures), mentions + len(article.mentions)
-    click.echo(f"{len(ids)} articles: {figures} figures, {mentions} entity mentions", err=True)
+        for outcome in reextract(db, bar, ctx, from_archive=from_archive):
+            statuses[outcome.status] += 1
+            figures, mentions = figures + outcome.figures, mentions + outcome.mentions
+            if outcome.status == "failed":
+                failures.append(outcome.reason)
+    summary = f"{len(ids)} articles: {figures} figures, {mentions} entity mentions"
+    if from_archive:
+        summary += f"; {statuses['rewritten']} rewritten from the archive, {statuses['unchanged']} unchanged"
+    if statuses["dropped"]:
+        drops = json.dumps(by_prefix(ctx.stats, DROPPED), sort_keys=True)
+        summary += f"; {statuses['dropped']} kept as stored, the chain drops them: {drops}"
+    if failures:
+        summary += f"; {len(failures)} not read from the archive, kept as stored ({failures[0]})"
+    click.echo(summary, err=True)
+    if failures:
+        sys.exit(1)
 
 
 def main() -> None:

@@ -16,9 +16,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from click.testing import CliRunner
 
-from crawler.archive import ReplayArchive
+from crawler.archive import ReplayArchive, read_response
 from crawler.chinese import to_simplified
+from crawler.cli import cli
+from crawler.items import Entity
 from demo.build_snapshot import build
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -143,6 +146,71 @@ def test_a_request_missing_from_the_archive_is_a_counted_miss(demo: Path, tmp_pa
     assert rows(db, "select status, replay_misses, articles from crawl_runs") == [
         ("finished", 1, 0)
     ]
+
+
+def stored_extractions(db: Path) -> dict[int, tuple[list, list]]:
+    """Each article's figures (as `yrdnews extract` prints them) and mentions, as stored."""
+    found: dict[int, tuple[list, list]] = {}
+    with sqlite3.connect(db) as conn:
+        conn.row_factory = sqlite3.Row
+        for (article_id,) in conn.execute("select id from articles"):
+            figures = conn.execute(
+                "select * from figures where article_id = ? order by idx", [article_id]
+            )
+            mentions = conn.execute(
+                "select entity_id, text, start, end, title, roles from mentions"
+                " where article_id = ? order by idx",
+                [article_id],
+            )
+            found[article_id] = (
+                [
+                    {k: v for k, v in dict(row).items() if k not in ("article_id", "idx")}
+                    for row in figures
+                ],
+                [(*row[:5], json.loads(row[5]) if row[5] else []) for row in mentions],
+            )
+    return found
+
+
+def test_extract_the_crawl_and_reextract_give_the_same_figures_and_entities(
+    demo: Path, tmp_path: Path
+) -> None:
+    stored = stored_extractions(demo / "yrdnews.db")
+    assert sum(len(figures) for figures, _ in stored.values()) > 100
+
+    # `yrdnews extract` on the archived page of every stored article
+    page = tmp_path / "page.html"
+    for article_id, url, warc_file, offset in rows(
+        demo / "yrdnews.db", "select id, url, warc_file, warc_offset from articles"
+    ):
+        page.write_bytes(read_response(warc_file, offset).body)
+        result = CliRunner().invoke(cli, ["extract", str(page), "--url", url])
+        assert result.exit_code == 0, result.output
+        extracted = json.loads(result.output)
+        mentions = [
+            (Entity(m["type"], m["name"], code=m["code"]).id, m["text"], m["start"], m["end"],
+             m["title"], m["roles"])
+            for m in extracted["entities"]
+        ]  # fmt: skip
+        assert (extracted["figures"], mentions) == stored[article_id], url
+
+    # `yrdnews reextract` over the stored articles, and (after a page object that went wrong)
+    # over their archived pages
+    no_extractions = "delete from figures; delete from mentions;"
+    older_page_object = "update articles set title = 'x', body = 'x', content_hash = 'x';"
+    for args, stale in (
+        ([], no_extractions),
+        (["--from-archive"], no_extractions + older_page_object),
+    ):
+        copy = tmp_path / f"reextract{len(args)}.db"
+        shutil.copy(demo / "yrdnews.db", copy)
+        with sqlite3.connect(copy) as conn:
+            conn.executescript(stale)
+        yrdnews("reextract", "--db", str(copy), *args)
+        assert stored_extractions(copy) == stored
+    article_columns = "id, title, body, url, canonical_url, published_at, content_hash, warc_offset"
+    for sql in (f"select {article_columns} from articles", "select * from articles_fts"):
+        assert sorted(rows(copy, sql)) == sorted(rows(demo / "yrdnews.db", sql))
 
 
 def free_port() -> int:
