@@ -155,7 +155,7 @@ def stored_extractions(db: Path) -> dict[int, tuple[list, list]]:
         conn.row_factory = sqlite3.Row
         for (article_id,) in conn.execute("select id from articles"):
             figures = conn.execute(
-                "select * from figures where article_id = ? order by idx", [article_id]
+                "select * from figures where article_id = ? order by start", [article_id]
             )
             mentions = conn.execute(
                 "select entity_id, text, start, end, title, roles from mentions"
@@ -164,7 +164,7 @@ def stored_extractions(db: Path) -> dict[int, tuple[list, list]]:
             )
             found[article_id] = (
                 [
-                    {k: v for k, v in dict(row).items() if k not in ("article_id", "idx")}
+                    {k: v for k, v in dict(row).items() if k != "article_id"}
                     for row in figures
                 ],
                 [(*row[:5], json.loads(row[5]) if row[5] else []) for row in mentions],

@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from crawler import db as database
+from crawler import storage
 from crawler.archive import WarcRecorder
 from crawler.cli import cli
 from crawler.items import Article
@@ -112,7 +113,7 @@ def test_an_article_the_chain_now_drops_is_kept_as_stored(db: Path) -> None:
     short = Article(url="https://example.org/short", canonical_url="https://example.org/short",
                     title="Short", body="Suzhou signed 3 deals.")  # fmt: skip
     handle = database.open_db(db)
-    database.store_article(handle, short)  # stored before the chain's checks were what they are
+    storage.store_article(handle, short)  # stored before the chain's checks were what they are
     handle.close()
     result = reextract(db)
     assert result.exit_code == 0, result.stderr

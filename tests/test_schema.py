@@ -251,7 +251,8 @@ def test_a_write_never_asks_sqlite_what_the_tables_look_like(tmp_path: Path) -> 
     storage.store_article(db, item)
     storage.store_article(db, replace(item, title="another"))
     db.conn.set_trace_callback(None)
-    ours = [s for s in statements if not s.startswith("--")]  # "--": FTS5's own statements
+    # "--": FTS5's own statements; FTS5 also checks `data_version` itself after a schema change
+    ours = [s for s in statements if not s.startswith("--") and "data_version" not in s]
     assert len(ours) > 10
     assert [s for s in ours if "sqlite_master" in s or "PRAGMA" in s.upper()] == []
     assert db["figures"].count == 3 and db["mentions"].count == 3
