@@ -19,10 +19,10 @@ from scrapy.http import Headers
 from sqlite_utils import Database
 
 from crawler.archive import ArchiveError, read_response
-from crawler.storage import article_from_row, replace_extractions, store_article
 from crawler.items import Article
 from crawler.pages import NotAnArticle
 from crawler.stats import DROPPED
+from crawler.storage import article_from_row, replace_extractions, store_article
 from pipelines.chain import ChainContext, run_chain
 from spiders.base import read_article, rejection_reason
 

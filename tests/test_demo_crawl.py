@@ -163,10 +163,7 @@ def stored_extractions(db: Path) -> dict[int, tuple[list, list]]:
                 [article_id],
             )
             found[article_id] = (
-                [
-                    {k: v for k, v in dict(row).items() if k != "article_id"}
-                    for row in figures
-                ],
+                [{k: v for k, v in dict(row).items() if k != "article_id"} for row in figures],
                 [(*row[:5], json.loads(row[5]) if row[5] else []) for row in mentions],
             )
     return found
