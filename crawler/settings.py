@@ -22,9 +22,15 @@ AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 30
 RETRY_TIMES = 2
-# An article page is never tens of megabytes; a response that is has gone wrong.
+# A request that fails after its retries is one warning line from crawler/outcomes.py.
+RETRY_GIVE_UP_LOG_LEVEL = "INFO"
+# An article page is never tens of megabytes; a response that is has gone wrong. The
+# limit holds for the body as downloaded and as decompressed, live and in replay.
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+# Real pages compress 3-9 times with gzip, 13 at most with brotli; a body that expands
+# further than this (past 1 MiB) is a decompression bomb.
+YRD_MAX_DECOMPRESSION_RATIO = 100
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 EXTENSIONS = {
@@ -37,6 +43,14 @@ DOWNLOADER_MIDDLEWARES = {
     # Scrapy 2.19's own lets through requests that wait for robots.txt (crawler/robots.py).
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.robots.RobotsTxtMiddleware": 100,
+    # Below retries, redirects and decompression: counts each request's final outcome.
+    "crawler.outcomes.OutcomesMiddleware": 540,
+    # Scrapy's, with the decompression ratio bounded and rejections counted.
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "crawler.limits.DecompressionMiddleware": 590,
+    # Scrapy's, with redirect loops and off-site redirects stopped and counted.
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "crawler.outcomes.RedirectMiddleware": 600,
     # Closest to the network, so the archive holds the bytes as sent (still compressed,
     # before redirects are followed), like HttpCacheMiddleware at 900.
     "crawler.archive.ArchiveMiddleware": 950,
