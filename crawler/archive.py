@@ -36,7 +36,8 @@ from warcio.warcwriter import WARCWriter
 
 from crawler.items import WarcRef
 from crawler.limits import BodyLimits, BodyRejected, decode_body, split_encodings
-from crawler.outcomes import ERRORS_PREFIX, dropped
+from crawler.outcomes import dropped
+from crawler.stats import ERRORS, REPLAY_MISS
 
 logger = logging.getLogger(__name__)
 
@@ -472,7 +473,7 @@ class ArchiveMiddleware:
         except BodyRejected as exc:
             raise dropped(self.stats, exc.kind, request.url, exc.reason) from exc
         if archived is None:
-            self.stats.inc_value("yrd/replay/miss")
+            self.stats.inc_value(REPLAY_MISS)
             raise dropped(self.stats, "replay_miss", request.url, "not in the archive, skipped")
         self.stats.inc_value("yrd/replay/hit")
         request.meta["yrd_warc"] = archived.ref
@@ -517,7 +518,7 @@ class ArchiveMiddleware:
         if self.replay is not None:
             damaged = len(self.replay.take_uncounted_damage())
             if damaged:
-                self.stats.inc_value(ERRORS_PREFIX + "warc_damaged", damaged)
+                self.stats.inc_value(ERRORS + "warc_damaged", damaged)
 
     def spider_closed(self, spider: Spider) -> None:
         if self.recorder is not None:

@@ -35,9 +35,10 @@ from twisted.internet import error as tx
 from twisted.web.client import ResponseFailed
 from w3lib.url import canonicalize_url
 
+from crawler.stats import ERRORS
+
 logger = logging.getLogger(__name__)
 
-ERRORS_PREFIX = "yrd/errors/"
 
 # Scrapy wraps most Twisted failures in its own exceptions; the Twisted ones that reach
 # the middlewares unwrapped are listed too. Timeouts first: Twisted's are ConnectErrors.
@@ -63,7 +64,7 @@ _NETWORK_ERRORS: tuple[tuple[tuple[type[Exception], ...], str], ...] = (
 def dropped(stats: StatsCollector, kind: str, url: str, reason: str) -> IgnoreRequest:
     """Count a failed request under its kind, say so in one log line, and give the
     IgnoreRequest that drops it: Scrapy logs other failures again, with a traceback."""
-    stats.inc_value(ERRORS_PREFIX + kind)
+    stats.inc_value(ERRORS + kind)
     logger.warning("%s: %s (%s)", kind, url, reason)
     return IgnoreRequest(f"{kind}: {reason}")
 
@@ -106,7 +107,7 @@ class OutcomesMiddleware:
     def process_response(self, request: Request, response: Response) -> Response:
         kind = status_kind(response.status)
         if kind and not _is_robots_txt(request):
-            self.stats.inc_value(ERRORS_PREFIX + kind)
+            self.stats.inc_value(ERRORS + kind)
         return response
 
     def process_exception(self, request: Request, exception: Exception) -> None:
