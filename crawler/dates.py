@@ -5,21 +5,35 @@ known ways (dateparser gives up on "16:50 UTC+8, 2020-11-07" and on labelled str
 htmldate reads "2022年1月7日" as January 1st); dateparser is the fallback for anything else.
 
 Output: ``YYYY-MM-DDTHH:MM:SS+HH:MM`` when a time is printed (offset as printed, else the
-default, +08:00 for Chinese sources), and a bare ``YYYY-MM-DD`` when only the day is known:
-inventing midnight would claim a precision the page does not give. Nothing here raises on
+default, +08:00 for Chinese sources), and a bare ``YYYY-MM-DD`` when only the day is known
+(`with_offset` turns that into the stored timestamp, 00:00 local time). Nothing here raises on
 odd text; what cannot be read is ``None``.
+
+Strict: a date that does not exist is no date. No rollover (``2021-02-30``, ``2021-13-01``,
+``25:00``, an offset beyond ±14:00 give ``None``, never a neighbouring day), no sign games
+(``-2021-01-01`` and ``+2021-01-01`` are no dates), and numeric forms our patterns reject are
+not handed to dateparser, which would swap day and month.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from functools import lru_cache
 
-__all__ = ["parse_date", "find_date_in_text", "find_dateline", "date_from_url"]
+__all__ = [
+    "parse_date",
+    "find_date_in_text",
+    "find_dateline",
+    "date_from_url",
+    "days_printed",
+    "find_date_span",
+    "with_offset",
+]
 
 _MAX_INPUT = 300
 _UNDER_HEADLINE = 160  # characters after the headline's start that count as "under" it
+_DATE_LINE_REST = 50  # characters besides the date (and time) that a date line may hold
 _YEARS = range(1980, 2101)
 
 _MONTHS = {
@@ -31,11 +45,12 @@ _MONTH_NAMES = (
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
 )
 _MONTH = rf"(?P<mon>(?i:{_MONTH_NAMES}))\.?"
+# A sign or digit right before the year makes it no date ("-2021-01-01", "12021-01-01").
 _YMD = re.compile(
-    r"(?<!\d)(?P<y>\d{4})\s*(?:[-/.]|年)\s*(?P<m>\d{1,2})\s*(?:[-/.]|月)\s*(?P<d>\d{1,2})(?!\d)\s*日?"
+    r"(?<![\d+\-\u2212])(?P<y>\d{4})\s*(?:[-/.]|年)\s*(?P<m>\d{1,2})\s*(?:[-/.]|月)\s*(?P<d>\d{1,2})(?!\d)\s*日?"
 )
-_DMY_DOTS = re.compile(r"(?<!\d)(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4})(?!\d)")
-_SLASHED = re.compile(r"(?<!\d)(?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<y>\d{4})(?!\d)")
+_DMY_DOTS = re.compile(r"(?<![\d+\-.])(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4})(?!\d)")
+_SLASHED = re.compile(r"(?<![\d+\-/])(?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<y>\d{4})(?!\d)")
 _MDY_NAMED = re.compile(rf"\b{_MONTH}\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}})\b")
 _DMY_NAMED = re.compile(rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH},?\s+(?P<y>\d{{4}})\b")
 _TIME = re.compile(
@@ -111,8 +126,11 @@ def _find_day(text: str) -> tuple[date, tuple[int, int]] | None:
     return found, span
 
 
-def _offset(text: str, default_tz: str) -> timezone:
-    """The offset printed in ``text`` (UTC+8, GMT+10, +0800, Z, Beijing time), else the default."""
+def _offset(text: str, default_tz: str) -> timezone | None:
+    """The offset printed in ``text`` (UTC+8, GMT+10, +0800, Z, Beijing time), else the default.
+
+    None for a printed offset that no clock uses (beyond ±14:00, or 60 minutes and more).
+    """
     match = _TZ.search(text)
     sign, hours, minutes = "+", "0", "0"
     if match is None:
@@ -126,14 +144,35 @@ def _offset(text: str, default_tz: str) -> timezone:
         sign, hours, minutes = match.group("sign"), match.group("oh"), match.group("om") or "0"
     elif match.group("sign2"):
         sign, hours, minutes = match.group("sign2"), match.group("oh2"), match.group("om2")
+    if int(minutes) >= 60:
+        return None
     delta = timedelta(hours=int(hours), minutes=int(minutes))
     if delta > timedelta(hours=14):
-        return timezone(timedelta(hours=8))
+        return None
     return timezone(-delta if sign == "-" else delta)
 
 
-def _iso(day: date, text: str, default_tz: str) -> str:
-    """``day`` plus the time of day printed in ``text``, if any."""
+# A clock printed right after or before a date, whatever its numbers: checked, never rolled over.
+_CLOCK_AFTER = re.compile(r"^\s*T?\s*(?P<h>\d{1,2})[:：](?P<mi>\d{1,2})(?:[:：](?P<s>\d{1,2}))?")
+_CLOCK_BEFORE = re.compile(
+    r"(?<![\d:])(?P<h>\d{1,2})[:：](?P<mi>\d{2})(?:[:：](?P<s>\d{2}))?\s*,?\s*$"
+)
+
+
+def _impossible_clock(before: str, after: str) -> bool:
+    """True when a time printed next to a date does not exist (25:00, 10:61, 10:00:75)."""
+    for match in (_CLOCK_AFTER.match(after), _CLOCK_BEFORE.search(before)):
+        if match and (
+            int(match.group("h")) > 23
+            or int(match.group("mi")) > 59
+            or int(match.group("s") or 0) > 59
+        ):
+            return True
+    return False
+
+
+def _iso(day: date, text: str, default_tz: str) -> str | None:
+    """``day`` plus the time of day printed in ``text``, if any (None for an impossible offset)."""
     match = _TIME.search(text)
     if match is None:
         return day.isoformat()
@@ -145,9 +184,12 @@ def _iso(day: date, text: str, default_tz: str) -> str:
         hour += 12
     elif ampm.startswith("a") and hour == 12:
         hour = 0
+    offset = _offset(text, default_tz)
+    if offset is None:
+        return None
     moment = datetime(
         day.year, day.month, day.day, hour, int(match.group("mi")), int(match.group("s") or 0),
-        tzinfo=_offset(text, default_tz),
+        tzinfo=offset,
     )  # fmt: skip
     return moment.isoformat()
 
@@ -161,8 +203,16 @@ def _dateparser_settings() -> dict[str, object]:
     }
 
 
+# Numbers in a date's shape that our patterns rejected: dateparser would read them some other
+# way ("2021-13-01" as January 13th), so they are no date.
+_NUMERIC_SHAPE = re.compile(r"\d{1,4}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,4}|[+\-\u2212]\d{4}\b")
+_WORDS = re.compile(r"[^\W\d_]{2,}")  # a month name, a weekday, 年/月...
+
+
 def _with_dateparser(text: str, default_tz: str) -> str | None:
     """Fallback for wordings our patterns do not know ("3rd of May 2021", "今天" excluded)."""
+    if _NUMERIC_SHAPE.search(text) or not _WORDS.search(text):
+        return None
     try:
         import dateparser
 
@@ -176,7 +226,10 @@ def _with_dateparser(text: str, default_tz: str) -> str | None:
     if not has_time:
         return parsed.date().isoformat()
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=_offset(text, default_tz))
+        offset = _offset(text, default_tz)
+        if offset is None:
+            return None
+        parsed = parsed.replace(tzinfo=offset)
     return parsed.isoformat()
 
 
@@ -197,15 +250,18 @@ def parse_date(
             parsed = None
         if parsed is not None and parsed.year in _YEARS:
             if parsed.tzinfo is None:
-                parsed = parsed.replace(tzinfo=_offset("", default_tz))
+                parsed = parsed.replace(tzinfo=_offset("", default_tz) or UTC)
             has_clock = any(code in date_format for code in ("%H", "%I", "%M"))
             return parsed.isoformat() if has_clock else parsed.date().isoformat()
     text = _LEADING_LABEL.sub("", text)
     found = _find_day(text)
     if found is not None:
         day, (start, end) = found
+        before, after = text[max(0, start - 25) : start], text[end : end + 30]
+        if _impossible_clock(before, after):
+            return None
         # A time (and offset) belongs to the date when printed right before or after it.
-        return _iso(day, text[max(0, start - 25) : start] + " " + text[end : end + 30], default_tz)
+        return _iso(day, before + " " + after, default_tz)
     return _with_dateparser(text, default_tz)
 
 
@@ -217,12 +273,24 @@ def find_dateline(text: str | None) -> str | None:
     return " ".join(match.group("line").split()) if match else None
 
 
-def _printed_in(text: str, default_tz: str) -> str | None:
-    """The first full date (with year) in ``text``, with the time printed next to it."""
+def _printed_in(text: str, default_tz: str, *, date_line: bool = False) -> str | None:
+    """The first full date (with year) in ``text``, with the time printed next to it.
+
+    With ``date_line``, only when that date stands on a line of its own, give or take a label,
+    a source and a byline ("2024-05-13 09:14 来源：新华网"): a date inside a sentence (a photo
+    caption's "taken on May 3, 2024") is not the page's date.
+    """
     found_day = _find_day(text)
     if found_day is None:
         return None
     _, (start, end) = found_day
+    if date_line:
+        line_start = text.rfind("\n", 0, start) + 1
+        line_end = text.find("\n", end)
+        rest = text[line_start:start] + text[end : len(text) if line_end < 0 else line_end]
+        rest = _TIME.sub("", _TZ.sub("", rest))
+        if len(rest.strip()) > _DATE_LINE_REST:
+            return None
     return parse_date(text[max(0, start - 25) : end + 30], default_tz=default_tz)
 
 
@@ -232,7 +300,7 @@ def find_date_in_text(
     """The page's own date as printed in its visible text, or None.
 
     For text that starts at the headline, looks in order for: a labelled date ("发布时间：…",
-    "Updated : …"), a date printed right under the headline, a wire dateline, then (unless
+    "Updated : …"), a date line right under the headline, a wire dateline, then (unless
     ``strict``) the first full date, with year, further down the top of the text. A dateline
     comes after the date under the headline because syndicated copies keep the wire's day
     while printing their own.
@@ -244,13 +312,62 @@ def find_date_in_text(
         found = parse_date(match.group("rest"), default_tz=default_tz)
         if found:
             return found
-    under_headline = _printed_in(head[:_UNDER_HEADLINE], default_tz)
+    under_headline = _printed_in(head[:_UNDER_HEADLINE], default_tz, date_line=True)
     if under_headline:
         return under_headline
     dateline = find_dateline(head)
     if dateline and (found := parse_date(dateline, default_tz=default_tz)):
         return found
     return None if strict else _printed_in(head[:600], default_tz)
+
+
+def find_date_span(text: str) -> tuple[int, int] | None:
+    """Where the first full date in ``text`` stands, with a time and offset printed next to it."""
+    found = _find_day(text)
+    if found is None:
+        return None
+    _, (start, end) = found
+    after = _TIME.match(text, len(text) - len(text[end:].lstrip(" T,")))
+    if after:
+        end = after.end()
+        zone = _TZ.match(text, len(text) - len(text[end:].lstrip()))
+        end = zone.end() if zone else end
+    before = _CLOCK_BEFORE.search(text[:start])
+    if before:
+        start = before.start()
+    return start, end
+
+
+def days_printed(text: str) -> set[str]:
+    """Every real calendar day printed in ``text`` in a form the patterns here read (both
+    readings of an ambiguous a/b/yyyy), as ``YYYY-MM-DD``; a check on other parsers' output."""
+    days: set[str] = set()
+    for pattern in (_YMD, _DMY_DOTS, _MDY_NAMED, _DMY_NAMED):
+        for match in pattern.finditer(text):
+            groups = match.groupdict()
+            month = groups["m"] if "m" in groups else _MONTHS[groups["mon"].lower()[:3]]
+            found = _day(groups["y"], month, groups["d"])
+            if found:
+                days.add(found.isoformat())
+    for match in _SLASHED.finditer(text):
+        first, second, year = match.group("a"), match.group("b"), match.group("y")
+        for found in (_day(year, first, second), _day(year, second, first)):
+            if found:
+                days.add(found.isoformat())
+    for pattern in _URL_DATES:
+        for match in pattern.finditer(text):
+            found = _day(match.group("y"), match.group("m"), match.group("d"))
+            if found:
+                days.add(found.isoformat())
+    return days
+
+
+def with_offset(value: str, default_tz: str = "+08:00") -> str:
+    """A stored timestamp: a bare day becomes 00:00 local time with ``default_tz``'s offset."""
+    if len(value) != 10:
+        return value
+    offset = _offset("", default_tz) or timezone(timedelta(hours=8))
+    return datetime.fromisoformat(value).replace(tzinfo=offset).isoformat()
 
 
 def date_from_url(url: str | None) -> str | None:

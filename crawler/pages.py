@@ -1,9 +1,14 @@
 """The article page object: saved bytes (+ URL and headers) -> `Article`, no engine needed.
 
 Metadata comes, in order of trust, from the page's own structured data (JSON-LD, OpenGraph,
-``<meta>`` tags such as people.cn's ``publishdate``), then trafilatura (which uses htmldate),
-then patterns in the visible text, and for the date the URL path as a last resort. The body is
-trafilatura's main text unless the source registry gives a CSS selector for it.
+``<meta>`` tags such as people.cn's ``publishdate``), then labelled dates and bylines in the
+visible text, then trafilatura (which uses htmldate), and for the date the URL path. The body
+is trafilatura's main text, widened to the article's full extent on the page (crawler/
+blocks.py) and cleaned of site furniture (crawler/furniture.py), unless the source registry
+gives a CSS selector for it.
+
+Each field is computed once per page (``cached_property``) from one parse tree, which nothing
+here modifies; `to_article` reads the cached fields.
 
 Body format: one paragraph per block, paragraphs separated by a blank line (``"\\n\\n"``), each
 paragraph on one line with its whitespace collapsed. Offsets of figures and mentions index
@@ -12,45 +17,61 @@ into exactly this string.
 
 from __future__ import annotations
 
-import copy
 import html
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from functools import cached_property
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
+import htmldate
 import lxml.html
 import trafilatura
+from lxml import etree
 from lxml.etree import ParserError
 
+from crawler.blocks import INVISIBLE, PageText, article_blocks, read_page, visible_strings
 from crawler.chinese import cjk_share, has_cjk
-from crawler.dates import date_from_url, find_date_in_text, find_dateline, parse_date
+from crawler.dates import (
+    date_from_url,
+    days_printed,
+    find_date_in_text,
+    find_dateline,
+    parse_date,
+    with_offset,
+)
 from crawler.encoding import decode_html
+from crawler.furniture import byline_author, clean_paragraphs, is_furniture
 from crawler.items import Article
+from crawler.sniff import (
+    MAX_DEPTH,
+    MAX_ELEMENTS,
+    MAX_HTML_BYTES,
+    NotAnArticle,
+    check_bytes,
+    check_text,
+    check_tree,
+)
 
 __all__ = ["NotAnArticle", "ArticlePage", "extract_article", "normalize_url", "clean_title"]
 
 SELECTOR_KEYS = frozenset({"title", "body", "published", "author"})
+DEFAULT_TZ = "+08:00"
+_BYLINE_REACH = 300  # characters under the headline where a byline may stand
+_AUTHOR_MAX = 40
 
 
-class NotAnArticle(ValueError):
-    """The bytes cannot give an article; the message is a one-line reason."""
+def _class_is(name: str) -> str:
+    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
 
 
-_MAGIC: tuple[tuple[bytes, str], ...] = (
-    (b"%PDF", "a PDF document"),
-    (b"\x89PNG", "a PNG image"),
-    (b"\xff\xd8\xff", "a JPEG image"),
-    (b"GIF8", "a GIF image"),
-    (b"RIFF", "a RIFF media file"),
-    (b"PK\x03\x04", "a ZIP archive (office document?)"),
-    (b"\x1f\x8b", "gzip-compressed data"),
-    (b"\xd0\xcf\x11\xe0", "an old MS Office document"),
+# Markup that names the author, most explicit first.
+_AUTHOR_MARKUP = etree.XPath(
+    f"//*[@itemprop='author' or @rel='author' or {_class_is('author')} or {_class_is('byline')}"
+    f" or {_class_is('author-name')} or {_class_is('writer')}]"
 )
-_NOT_HTML_TYPES = re.compile(r"^(image|audio|video|font)/|^application/(pdf|zip|msword|vnd\.)")
-_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_AUTHOR_NAME = f".//*[@itemprop='name' or {_class_is('name')}]"
 
 
 def _header(headers: Mapping[Any, Any] | None, name: str) -> str | None:
@@ -67,19 +88,6 @@ def _header(headers: Mapping[Any, Any] | None, name: str) -> str | None:
             value = value.decode("latin-1")
         return str(value) if value is not None else None
     return None
-
-
-def _check_bytes(body: bytes, content_type: str | None) -> None:
-    if not body or not body.strip():
-        raise NotAnArticle("empty body")
-    media = (content_type or "").split(";", 1)[0].strip().lower()
-    if _NOT_HTML_TYPES.match(media):
-        raise NotAnArticle(f"not HTML: Content-Type is {media}")
-    for magic, what in _MAGIC:
-        if body.startswith(magic):
-            raise NotAnArticle(f"binary content: {what}")
-    if b"\x00" in body[:4096] and not body.startswith(_UTF16_BOMS):
-        raise NotAnArticle("binary content: NUL bytes in the first 4 KiB")
 
 
 def normalize_url(url: str) -> str:
@@ -170,28 +178,6 @@ def _paragraphs(lines: Iterable[str]) -> str:
     return "\n\n".join(p for p in (_squash(line) for line in lines) if p)
 
 
-# Share buttons and page widgets that trafilatura keeps as one-line paragraphs.
-_WIDGET_LINE = re.compile(
-    r"^[\s•·-]*(?:share\s*-\s*\w+|share|字号|分享|分享到.{0,12}|分享让更多人看到|评论|关注|"
-    r"【?纠错】?|打印|关闭窗口|返回顶部|扫一扫.{0,12}|图集|精彩视频推荐|热帖|热词)[\s:：]*$",
-    re.I,
-)
-
-_BLOCK_TAGS = {"p", "li", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "tr", "dd", "figcaption"}  # fmt: skip
-
-
-def _block_texts(element: lxml.html.HtmlElement) -> Iterator[str]:
-    """Paragraph texts under a selected element: innermost blocks, else its lines."""
-    found = False
-    for node in element.iter(*_BLOCK_TAGS):
-        if any(child.tag in _BLOCK_TAGS for child in node.iterdescendants()):
-            continue
-        found = True
-        yield node.text_content()
-    if not found:
-        yield from element.text_content().splitlines()
-
-
 def _jsonld_objects(tree: lxml.html.HtmlElement) -> list[dict[str, Any]]:
     """Every JSON-LD object on the page, @graph and lists flattened; bad JSON skipped."""
     found: list[dict[str, Any]] = []
@@ -230,11 +216,12 @@ def _ld_text(value: Any) -> str | None:
 
 
 class ArticlePage:
-    """One method per Article field, computed lazily from the page's bytes.
+    """One cached property per Article field, computed lazily from the page's bytes.
 
     ``selectors`` (keys among title, body, published, author) are a source's CSS selectors,
     tried before the generic rules; ``date_format`` is its ``strptime`` format for printed
-    dates.
+    dates. ``max_bytes``, ``max_elements`` and ``max_depth`` bound the work on hostile pages
+    (defaults in crawler/sniff.py); a page beyond them is `NotAnArticle`.
     """
 
     def __init__(
@@ -245,16 +232,22 @@ class ArticlePage:
         *,
         selectors: Mapping[str, str] | None = None,
         date_format: str | None = None,
+        max_bytes: int = MAX_HTML_BYTES,
+        max_elements: int = MAX_ELEMENTS,
+        max_depth: int = MAX_DEPTH,
     ) -> None:
         unknown = set(selectors or {}) - SELECTOR_KEYS
         if unknown:
             raise ValueError(f"unknown selector keys: {sorted(unknown)}")
         content_type = _header(headers, "content-type")
-        _check_bytes(body, content_type)
+        check_bytes(body, content_type, max_bytes)
         self.url = url
         self.selectors = dict(selectors or {})
         self.date_format = date_format
+        self.max_elements = max_elements
+        self.max_depth = max_depth
         self.text, self.codec = decode_html(body, content_type)
+        check_text(self.text)
 
     @classmethod
     def from_response(cls, response: Any, **kwargs: Any) -> ArticlePage:
@@ -265,23 +258,24 @@ class ArticlePage:
 
     @cached_property
     def tree(self) -> lxml.html.HtmlElement:
-        parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True)
+        """The page's one parse tree; read by everything here, modified by nothing."""
+        parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
         try:
-            return lxml.html.document_fromstring(self.text.encode("utf-8"), parser=parser)
+            tree = lxml.html.document_fromstring(self.text.encode("utf-8"), parser=parser)
         except (ParserError, ValueError) as error:
-            raise NotAnArticle(f"unparsable HTML: {error}") from error
-
-    @cached_property
-    def visible(self) -> lxml.html.HtmlElement:
-        """A copy of the tree without scripts, styles and other invisible parts."""
-        tree = copy.deepcopy(self.tree)
-        for node in tree.xpath("//script|//style|//noscript|//template|//head"):
-            node.drop_tree()
+            raise NotAnArticle("unparsable_html", str(error).splitlines()[0][:80]) from error
+        check_tree(tree, self.max_elements, self.max_depth)
         return tree
 
     @cached_property
+    def page_text(self) -> PageText:
+        """The page's visible text nodes and blocks, from one walk over the tree."""
+        return read_page(self.tree)
+
+    @cached_property
     def visible_text(self) -> str:
-        return "\n".join(line for line in (_squash(t) for t in self.visible.itertext()) if line)
+        """The page's visible text, one line per text node (scripts, styles, head left out)."""
+        return "\n".join(line for line in map(_squash, self.page_text.strings) if line)
 
     @cached_property
     def meta(self) -> dict[str, str]:
@@ -308,12 +302,15 @@ class ArticlePage:
 
     @cached_property
     def extracted(self) -> Any:
-        """trafilatura's result (body text and its own metadata), or None."""
+        """trafilatura's result (body text and its own metadata), or None.
+
+        trafilatura copies the tree it is given before pruning it (2.x), so ours stays whole.
+        """
         try:
             return trafilatura.bare_extraction(
-                copy.deepcopy(self.tree),
+                self.tree,
                 url=self.url,
-                with_metadata=True,
+                with_metadata=False,
                 include_comments=False,
                 include_tables=True,
                 # no guessing from free text: htmldate turns a bare "2019" into 2019-01-01
@@ -327,13 +324,15 @@ class ArticlePage:
         if not selector:
             return []
         try:
-            return self.visible.cssselect(selector)
+            nodes = self.tree.cssselect(selector)
         except Exception:  # a bad selector in the registry must not lose the article
             return []
+        return [node for node in nodes if not _hidden(node)]
 
     def _selected_text(self, key: str) -> str | None:
         nodes = self._select(key)
-        return _squash(" ".join(node.text_content() for node in nodes)) if nodes else None
+        text = " ".join(s for node in nodes for s in visible_strings(node))
+        return _squash(text) if nodes else None
 
     def _meta(self, *names: str) -> str | None:
         for name in names:
@@ -341,13 +340,14 @@ class ArticlePage:
                 return self.meta[name]
         return None
 
+    @cached_property
     def _h1(self) -> list[str]:
-        return [
-            text for text in (_squash(h.text_content()) for h in self.visible.iter("h1")) if text
-        ]
+        texts = (_squash(" ".join(visible_strings(h))) for h in self.tree.iter("h1"))
+        return [text for text in texts if text]
 
     # --- fields ----------------------------------------------------------------------------
 
+    @cached_property
     def canonical_url(self) -> str:
         candidates = [
             *(link.get("href") for link in self.tree.xpath('//link[@rel="canonical"]')),
@@ -368,15 +368,15 @@ class ArticlePage:
             return normalize_url(absolute)
         return normalize_url(self.url)
 
+    @cached_property
     def site_name(self) -> str | None:
-        name = (
-            self._meta("og:site_name", "application-name", "sitename")
-            or _ld_text(self.jsonld.get("publisher"))
-            or (_squash(self.extracted.sitename) if self.extracted else None)
+        name = self._meta("og:site_name", "application-name", "sitename") or _ld_text(
+            self.jsonld.get("publisher")
         )
         # trafilatura sometimes takes it from the copyright line ("人民网版权所有")
         return _squash(_COPYRIGHT.sub("", name)) if name else None
 
+    @cached_property
     def title(self) -> str | None:
         chosen = self._selected_text("title")
         if chosen:
@@ -384,32 +384,37 @@ class ArticlePage:
         hints = [
             _ld_text(self.jsonld.get("headline")),
             self._meta("og:title", "twitter:title"),
-            *self._h1(),
+            *self._h1,
         ]
-        raw = self.tree.findtext(".//title")
-        title = clean_title(raw, hints, self.site_name())
+        title = clean_title(self.tree.findtext(".//title"), hints, self.site_name)
         if title:
             return title
         for hint in hints:
             if hint:
-                return clean_title(hint, (), self.site_name())
-        return _squash(self.extracted.title) if self.extracted else None
+                return clean_title(hint, (), self.site_name)
+        return None
 
+    @cached_property
     def body(self) -> str:
+        return self._body_and_byline[0]
+
+    @cached_property
+    def _body_and_byline(self) -> tuple[str, str | None]:
+        """The body, and the names of a byline found in the frame above it."""
         nodes = self._select("body")
         if nodes:
-            return _paragraphs(text for node in nodes for text in _block_texts(node))
+            return _paragraphs(b.text for node in nodes for b in read_page(node).blocks), None
         text = self.extracted.text if self.extracted else None
-        lines = [line for line in (text or "").splitlines() if not _WIDGET_LINE.match(line)]
-        title = self.title()
-        if lines and title and _squash(lines[0]) == title:
-            lines = lines[1:]
+        lines = [line for line in map(_squash, (text or "").splitlines()) if line]
+        lines = [line for line in lines if not is_furniture(line)]
+        lines = article_blocks(lines, self.page_text.blocks) or lines
+        lines, byline = clean_paragraphs(lines, self.title)
         body = _paragraphs(lines)
         # Script-rendered pages (scmp.com) carry the text only in JSON-LD articleBody.
         declared = _ld_text(self.jsonld.get("articleBody"))
         if declared and len(declared) > 2 * len(body):
-            return _paragraphs(html.unescape(declared).splitlines())
-        return body
+            return _paragraphs(html.unescape(declared).splitlines()), byline
+        return body, byline
 
     @cached_property
     def _text_from_title(self) -> str | None:
@@ -418,19 +423,24 @@ class ArticlePage:
         The headline also shows up in share widgets and breadcrumbs: the occurrence followed
         by a printed date wins, else the first one.
         """
-        title = self.title()
-        if not title:
+        if not self.title:
             return None
-        text, needle = self.visible_text, title[:30]
+        text, needle = self.visible_text, self.title[:30]
         starts = [m.start() for m in re.finditer(re.escape(needle), text)][:10]
         for at in starts:
             if find_date_in_text(text[at : at + 600]):
                 return text[at:]
         return text[starts[0] :] if starts else None
 
+    @cached_property
     def published_at(self) -> str | None:
         """Declared (meta) -> labelled in text -> trafilatura/htmldate -> URL -> printed."""
-        tz = "+08:00"
+        found = self._published_day
+        return with_offset(found, DEFAULT_TZ) if found else None
+
+    @cached_property
+    def _published_day(self) -> str | None:
+        tz = DEFAULT_TZ
         selected = self._selected_text("published")
         if selected:
             found = parse_date(selected, default_tz=tz, date_format=self.date_format)
@@ -457,29 +467,53 @@ class ArticlePage:
             return with_time(found)
         if labelled:
             return labelled
-        guessed = parse_date(self.extracted.date, default_tz=tz) if self.extracted else None
-        if guessed:
+        from_url = date_from_url(self.url) or date_from_url(self.canonical_url)
+        guessed = self._htmldate_day
+        if guessed and (not from_url or guessed == from_url):
             # htmldate reads "2022年1月7日" as the 1st: the printed day wins within a month.
             if printed and printed[:7] == guessed[:7]:
                 return printed
             return with_time(guessed)
-        from_url = date_from_url(self.url) or date_from_url(self.canonical_url())
-        if from_url:
+        if from_url:  # a day in the URL path beats one printed in free text (a photo caption)
             return with_time(from_url)
         return printed
 
+    @cached_property
+    def _htmldate_day(self) -> str | None:
+        """htmldate's day (via trafilatura), only when the page or its URL prints that day.
+
+        htmldate fills a missing or impossible day with the 1st ("2021-02-30" becomes
+        2021-02-01) and may swap day and month: such a day is no date.
+        """
+        try:
+            found = htmldate.find_date(
+                self.tree, url=self.url, extensive_search=False, original_date=True
+            )
+        except Exception:
+            found = None
+        guessed = parse_date(found)
+        if not guessed:
+            return None
+        printed = days_printed(self.text) | days_printed(self.url)
+        return guessed if guessed[:10] in printed else None
+
+    @cached_property
     def updated_at(self) -> str | None:
         declared = _ld_text(self.jsonld.get("dateModified")) or self._meta(
             "article:modified_time", "og:updated_time", "lastmod", "dc.date.modified"
         )
-        return parse_date(declared, default_tz="+08:00")
+        found = parse_date(declared, default_tz=DEFAULT_TZ)
+        return with_offset(found, DEFAULT_TZ) if found else None
 
+    @cached_property
     def author(self) -> str | None:
         candidates = [
             self._selected_text("author"),
             _ld_text(self.jsonld.get("author")),
             self._meta("article:author", "author", "dc.creator", "byl"),
-            _squash(self.extracted.author) if self.extracted else None,
+            self._body_and_byline[1],
+            self._printed_byline,
+            self._marked_author,
         ]
         for candidate in candidates:
             cleaned = _clean_author(candidate)
@@ -487,9 +521,33 @@ class ArticlePage:
                 return cleaned
         return None
 
-    def dateline(self) -> str | None:
-        return find_dateline(self.body())
+    @cached_property
+    def _marked_author(self) -> str | None:
+        """The text of the first element the markup calls the author (class, itemprop, rel)."""
+        for node in _AUTHOR_MARKUP(self.tree):
+            if _hidden(node):
+                continue
+            names = node.xpath(_AUTHOR_NAME) or [node]
+            text = _squash(" ".join(visible_strings(names[0])))
+            if text and len(text) <= _AUTHOR_MAX:
+                return text
+        return None
 
+    @cached_property
+    def _printed_byline(self) -> str | None:
+        """A byline printed under the headline or at the start of the body ("本报讯（记者叶婉）")."""
+        under_title = (self._text_from_title or "")[:_BYLINE_REACH].splitlines()[1:]
+        for line in [*under_title, self.body[: _BYLINE_REACH // 4]]:
+            found = byline_author(line)
+            if found:
+                return found
+        return None
+
+    @cached_property
+    def dateline(self) -> str | None:
+        return find_dateline(self.body)
+
+    @cached_property
     def lang(self) -> str | None:
         declared = (
             self.tree.get("lang")
@@ -497,7 +555,7 @@ class ArticlePage:
             or self._meta("content-language", "og:locale", "language")
             or _ld_text(self.jsonld.get("inLanguage"))
         )
-        sample = (self.title() or "") + self.body()[:2000]
+        sample = (self.title or "") + self.body[:2000]
         share = cjk_share(sample)
         if declared:
             code = declared.strip().lower()[:2]
@@ -513,33 +571,38 @@ class ArticlePage:
             return None
         return "zh" if share > 0.3 else "en"
 
+    @cached_property
     def section(self) -> str | None:
         return self._meta("article:section") or _ld_text(self.jsonld.get("articleSection"))
 
+    @cached_property
     def description(self) -> str | None:
         return self._meta("og:description", "description", "twitter:description") or _ld_text(
             self.jsonld.get("description")
         )
 
     def to_article(self) -> Article:
-        body = self.body()
-        if not body.strip():
-            raise NotAnArticle("no body text found")
+        if not self.body.strip():
+            raise NotAnArticle("no_body_text_found", "no body text on the page")
         return Article(
             url=self.url,
-            canonical_url=self.canonical_url(),
-            title=self.title(),
-            body=body,
-            published_at=self.published_at(),
-            updated_at=self.updated_at(),
-            author=self.author(),
-            dateline=self.dateline(),
-            lang=self.lang(),
-            section=self.section(),
-            description=self.description(),
-            site_name=self.site_name(),
+            canonical_url=self.canonical_url,
+            title=self.title,
+            body=self.body,
+            published_at=self.published_at,
+            updated_at=self.updated_at,
+            author=self.author,
+            dateline=self.dateline,
+            lang=self.lang,
+            section=self.section,
+            description=self.description,
+            site_name=self.site_name,
             encoding=self.codec,
         )
+
+
+def _hidden(node: lxml.html.HtmlElement) -> bool:
+    return any(a.tag in INVISIBLE for a in (node, *node.iterancestors()))
 
 
 def extract_article(
@@ -549,7 +612,20 @@ def extract_article(
     *,
     selectors: Mapping[str, str] | None = None,
     date_format: str | None = None,
+    max_bytes: int = MAX_HTML_BYTES,
+    max_elements: int = MAX_ELEMENTS,
+    max_depth: int = MAX_DEPTH,
 ) -> Article:
-    """Bytes -> Article; raises `NotAnArticle` (one-line reason) for binary/empty/bodiless input."""
-    page = ArticlePage(body, url, headers, selectors=selectors, date_format=date_format)
+    """Bytes -> Article; raises `NotAnArticle` (``reason`` slug, one-line message) for input
+    that is not an HTML article page: binary, JSON, XML, empty, too big, or without text."""
+    page = ArticlePage(
+        body,
+        url,
+        headers,
+        selectors=selectors,
+        date_format=date_format,
+        max_bytes=max_bytes,
+        max_elements=max_elements,
+        max_depth=max_depth,
+    )
     return page.to_article()

@@ -1,8 +1,10 @@
 """The page object over the 38 real pages, the composed seed pages, and odd input.
 
 Body checks are phrase- and token-level, never whole-text equality (as trafilatura's own
-realworld tests do). Tokens are CJK characters and Latin words; thresholds were measured on
-these fixtures with trafilatura 2.3 (see the report numbers in `test_body_overlap_summary`).
+realworld tests do). Tokens are CJK characters and Latin words (crawler/page_corpus.py); the
+measure is issue 9's: a paragraph the page repeats counts each time. Thresholds were measured
+on these fixtures (see the report numbers in `test_body_overlap_summary`, and
+bench/pages_eval.py for every page).
 """
 
 from __future__ import annotations
@@ -14,69 +16,40 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import lxml.html
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crawler.items import Article
+from crawler.page_corpus import (
+    PAGES,
+    checked,
+    expected_text,
+    f1,
+    overlap,
+    page_bytes,
+    page_url,
+    records,
+    title_problem,
+    tokens,
+    unique_paragraphs,
+)
 from crawler.pages import ArticlePage, NotAnArticle, clean_title, extract_article, normalize_url
 from demo.build_snapshot import seed_articles
 from demo.compose import compose_article_html, paragraphs_of
 
 FIXTURES = Path(__file__).parent / "fixtures"
-PAGES = FIXTURES / "pages"
 SEEDS = FIXTURES / "seeds"
-SOURCES = [json.loads(line) for line in (PAGES / "sources.jsonl").read_text("utf-8").splitlines()]
-ISO = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2})?$")
-
-
-def page_url(record: dict[str, Any]) -> str:
-    """The article's address from sources.jsonl ("" for GNE fixtures with no known URL)."""
-    url = record["url"].split(" (")[0].strip()
-    return url or "http://example.invalid/" + record["file"]
+SOURCES = list(records())
+ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$")
 
 
 def extract(record: dict[str, Any]) -> Article:
-    return extract_article((PAGES / record["file"]).read_bytes(), page_url(record))
+    return extract_article(page_bytes(record), page_url(record))
 
 
 def has_head(record: dict[str, Any]) -> bool:
-    return b"<head" in (PAGES / record["file"]).read_bytes()[:20000].lower()
-
-
-def tokens(text: str) -> list[str]:
-    return re.findall(r"[\u4e00-\u9fff]|[A-Za-z0-9]+", text)
-
-
-def expected_text(record: dict[str, Any]) -> str | None:
-    """Ground-truth main text from the upstream project's expected output, if any."""
-    folder, name = record["file"].split("/")
-    stem = name.removesuffix(".html")
-    for path in sorted((PAGES / folder / "expected").glob(stem + ".*")):
-        if path.name.endswith("magic-html-groundtruth.json"):
-            return json.loads(path.read_text("utf-8"))["content"]
-        if path.name.endswith("newspaper4k-text.txt"):
-            return path.read_text("utf-8")
-        if path.name.endswith("readability-expected.html"):
-            return lxml.html.fromstring(path.read_text("utf-8")).text_content()
-        if path.name.endswith("fundus.json"):
-            body = json.loads(path.read_text("utf-8"))["V1"]["body"]
-            paragraphs = body["summary"] + [p for s in body["sections"] for p in s["paragraphs"]]
-            return "\n".join(paragraphs)
-    return None
-
-
-def unique_paragraphs(text: str) -> list[str]:
-    return list(dict.fromkeys(" ".join(line.split()) for line in text.splitlines() if line.strip()))
-
-
-def overlap(expected: str, found: str) -> tuple[float, float]:
-    """(recall, precision) of token multisets, expected paragraphs de-duplicated."""
-    want = Counter(tokens("\n".join(unique_paragraphs(expected))))
-    got = Counter(tokens(found))
-    common = sum((want & got).values())
-    return common / max(1, sum(want.values())), common / max(1, sum(got.values()))
+    return b"<head" in page_bytes(record)[:20000].lower()
 
 
 CAPTION = re.compile(r"\[Photo|Photo:|\(Xinhua/|/FOR CHINA DAILY|图片来源|摄\)|摄）")
@@ -103,46 +76,25 @@ def test_every_page_gives_an_article(record: dict[str, Any]) -> None:
     assert article.lang == ("en" if "-en" in record["file"] else "zh")
     assert article.published_at is None or ISO.match(article.published_at)
     assert article.canonical_url.startswith("http") and "#" not in article.canonical_url
-    if has_head(record) or b"<h1" in (PAGES / record["file"]).read_bytes():
+    if has_head(record) or b"<h1" in page_bytes(record):
         assert article.title
     for artefact in ("锟斤拷", "Ã", "ä¸"):
         assert artefact not in article.body
         assert artefact not in (article.title or "")
 
 
-# Where sources.jsonl's headline is not the page's article title, with the reason.
-TITLE_EXCEPTIONS = {
-    # <title> and og:title are the site name; the article heading is the page's <title> text
-    "gov.cn-other/shanxi-gov-gne-1-zh.html": "山西品牌丝路行（南美站）正式启动",
-    # sources.jsonl took the logo <h1>; postlight's expected title for this page
-    "qdaily.com/qdaily-article-zh.html": "这个约会软件，想用你和对方的相似好恶来帮你找对象",
-    # sources.jsonl took og:title (the social headline); <title> and <h1> carry the headline
-    "scmp.com/scmp-opinion-3046526-en.html": (
-        "Taiwanese President Tsai Ing-wen’s political playbook should be essential reading "
-        "for Hong Kong leader Carrie Lam"
-    ),
-}
-
-
 @pytest.mark.parametrize("record", [r for r in SOURCES if has_head(r)], ids=lambda r: r["file"])
 def test_title_matches_the_headline(record: dict[str, Any]) -> None:
-    title = extract(record).title
-    if record["file"] in TITLE_EXCEPTIONS:
-        assert title == TITLE_EXCEPTIONS[record["file"]]
-        return
-    headline = record["title"].split(" (title bytes")[0]
-    # sources.jsonl keeps site suffixes; the article title is the headline without them
-    assert title and headline.startswith(title)
-    rest = headline[len(title) :]
-    assert rest == "" or re.match(r"\s*(?:[-_|]|--)", rest), rest
-    assert not re.search(r"(?:_|--|-)\s*(?:人民网|新华网|中国青年网|光明网|腾讯网|财经网)$", title)
+    # sources.jsonl's headline without its site suffixes, or checked.yml's title where the
+    # headline recorded there is not the article's (the reason is noted in checked.yml)
+    assert title_problem(record, extract(record).title) is None
 
 
 @pytest.mark.parametrize("record", WITH_GROUND_TRUTH, ids=lambda r: r["file"])
 def test_body_matches_ground_truth(record: dict[str, Any]) -> None:
     expected = expected_text(record)
     body = extract(record).body
-    recall, precision = overlap(expected, body)
+    recall, precision = overlap(expected, body, dedup=False)
     assert recall >= 0.75 and precision >= 0.70, (recall, precision)
     text_paragraphs = [
         p for p in unique_paragraphs(expected) if len(tokens(p)) >= 20 and not CAPTION.search(p)
@@ -152,12 +104,15 @@ def test_body_matches_ground_truth(record: dict[str, Any]) -> None:
 
 
 def test_body_overlap_summary() -> None:
-    """Measured on these fixtures: mean recall 0.97, mean precision 0.97 (see report)."""
-    scores = [overlap(expected_text(r), extract(r).body) for r in WITH_GROUND_TRUTH]
+    """Measured on these fixtures: mean recall 0.99, precision 0.99, F1 0.990 (issue 9's
+    target: F1 >= 0.985; before: 0.964, readability-lxml 0.981)."""
+    scores = [overlap(expected_text(r), extract(r).body, dedup=False) for r in WITH_GROUND_TRUTH]
     mean_recall = sum(r for r, _ in scores) / len(scores)
     mean_precision = sum(p for _, p in scores) / len(scores)
+    mean_f1 = sum(f1(r, p) for r, p in scores) / len(scores)
     assert len(scores) == 24
     assert mean_recall >= 0.95 and mean_precision >= 0.95, (mean_recall, mean_precision)
+    assert mean_f1 >= 0.985, mean_f1
 
 
 EVALDATA = {
@@ -230,45 +185,8 @@ def test_postlight_expectations_for_qdaily() -> None:
     assert article.published_at == "2017-03-01T14:27:02+08:00"
 
 
-# published_at for every page that prints or declares its date; each value was checked
-# against the date printed under the page's headline (or its meta tag for scmp.com).
-PUBLISHED = {
-    "021east.com/eastday-1715572974045997-zh.html": "2024-05-13T12:03:10+08:00",
-    "021east.com/eastday-1716193079034519-zh.html": "2024-05-20T16:25:01+08:00",
-    "caijing.com.cn/caijing-20240511-5010608-zh.html": "2024-05-11T09:36:26+08:00",
-    "caijing.com.cn/caijing-20240520-5012641-zh.html": "2024-05-20T09:47:48+08:00",
-    "china.com.cn/china-com-cn-content_117184963-zh.html": "2024-05-13T13:48:00+08:00",
-    "chinadaily-cn/china-chinadaily-WS65571297-zh.html": "2023-11-17T15:13:00+08:00",
-    "chinadaily/chinadaily-WS664167f4-anlong-2024-en.html": "2024-05-13T09:08:00+08:00",
-    "chinadaily/chinadaily-WS664af0b2-nanmu-2024-en.html": "2024-05-20T14:41:00+08:00",
-    "en.people.cn/en-people-c90000-10175286-en.html": "2022-11-23T11:35:00+08:00",
-    "english.news.cn/xinhua-en-20230115-98a3b5c4-en.html": "2023-01-15",  # URL and dateline
-    "gmw.cn/readability-testpage-gmw-zh.html": "2017-03-10T09:58:00+08:00",
-    "gov.cn-other/kepu-gov-xinhua-yangtze-delta-20231201-zh.html": "2023-12-01T14:43:00+08:00",
-    "gov.cn-other/shanxi-gov-gne-1-zh.html": "2019-09-18T06:23:00+08:00",
-    "huanqiu.com/huanqiu-gne-1-zh.html": "2020-06-05T20:35:00+08:00",
-    "news.cn/he-news-cn-20240515-d59c39d4-zh.html": "2024-05-15T08:58:52+08:00",
-    "news.cn/news-cn-20240509-3dd6e33c-zh.html": "2024-05-09T22:27:02+08:00",
-    "news.cn/xinhua-news-cn-1129981476-zh.html": "2023-11-17T20:52:15+08:00",
-    "people.com.cn/people-culture-gne-1-zh.html": "2019-06-15T08:18:00+08:00",
-    "people.com.cn/people-finance-c1004-40232587-zh.html": "2024-05-10T06:58:00+08:00",
-    "people.com.cn/people-health-c14739-40237861-zh.html": "2024-05-17T08:59:00+08:00",
-    "people.com.cn/people-politics-c1001-40223222-zh.html": "2024-04-24T23:52:00+08:00",
-    "qdaily.com/qdaily-article-zh.html": "2017-03-01T14:27:02+08:00",
-    "qq.com/readability-testpage-qq-zh.html": "2016-10-14T07:17:00+08:00",
-    "scmp.com/scmp-native-3260907-alibaba-en.html": "2024-05-07T16:02:43+08:00",
-    "scmp.com/scmp-opinion-3046526-en.html": "2020-01-20T10:00:08+08:00",
-    "thepaper.cn/thepaper-1-zh.html": "2019-09-24T09:10:00+08:00",
-    "thepaper.cn/thepaper-2-zh.html": "2019-08-13T14:07:00+08:00",
-    "thepaper.cn/thepaper-3-zh.html": "2020-01-03T18:13:00+08:00",
-    "thepaper.cn/thepaper-4-zh.html": "2019-08-13T14:07:00+08:00",
-    "thepaper.cn/thepaper-5-zh.html": "2020-06-06T10:08:00+08:00",
-    "xinhuanet/he-xinhuanet-2012-content_25340717-zh-gb2312.html": "2012-06-04T09:20:26+08:00",
-    "xinhuanet/xinhuanet-gne-1-zh.html": "2019-12-10T07:57:40+08:00",
-    "xinhuanet/xinhuanet-local-c_1125597921-zh.html": "2020-02-19T20:29:58+08:00",
-    "youth.cn/readability-testpage-youth-zh.html": "2017-03-10T08:42:00+08:00",
-    "zhejiang-gov/deqing-fgw-investment-2019-zh.html": "2016-11-22T09:53:00+08:00",
-}
+# published_at for every page that prints or declares its date (checked.yml, checked by hand).
+PUBLISHED = {f: v["published_at"] for f, v in checked().items() if "published_at" in v}
 
 
 @pytest.mark.parametrize(("file", "published"), sorted(PUBLISHED.items()))
@@ -309,14 +227,47 @@ def test_dateline_of_a_wire_story() -> None:
 # --- composed seed pages --------------------------------------------------------------------
 
 # Published dates the five composed seed pages must yield (URL, title and text come from
-# demo/corpus/seeds.json, the same pages the offline demo publishes).
-SEED_PUBLISHED = ["2021-05-12", None, "2019-07-04", "2022-01-07", "2020-11-07T16:50:00+08:00"]
+# demo/corpus/seeds.json, the same pages the offline demo publishes). A page that prints only
+# the day is stored at 00:00 local time (+08:00), with its offset like every timestamp.
+SEED_PUBLISHED = [
+    "2021-05-12T00:00:00+08:00",
+    None,
+    "2019-07-04T00:00:00+08:00",
+    "2022-01-07T00:00:00+08:00",
+    "2020-11-07T16:50:00+08:00",
+]
+# The paragraphs of each seed's text that are site furniture, not article (hand-checked): the
+# page object leaves them out, every other paragraph is in the body.
+SEED_FURNITURE = [
+    [],
+    ["• Your locationú║Home >> Classic case >> Classic case", "Industrial Internet in Suzhou"],
+    [],
+    [
+        "Learn More →",
+        "Leave a Reply",
+        "Your email address will not be published. Required fields are marked *",
+    ],
+    [
+        "News / Metro",
+        "Strategic cooperation fuels Zhejiang's industrial upgrade",
+        "沪ICP证：沪ICP备05050403 | 互联网新闻信息服务许可证: 31120180004 | 网络视听许可证：0909346 | "
+        "广播电视节目制作许可证：沪字第354号 | 增值电信业务经营许可证：沪B2-20120012",
+        "Copyright 2020 © Shanghai Daily. All Rights Reserved. Hotline: 8621-52920043",
+        "沪公网安备 31010602001940号",
+        "Copyright 2019 © Shanghai Daily all rights reserved.",
+        "沪公网安备 31010602001940号",
+        "Top",
+    ],
+]
 
 
 @pytest.mark.parametrize(
-    ("seed", "published"), list(zip(seed_articles(), SEED_PUBLISHED, strict=True))
+    ("seed", "published", "furniture"),
+    list(zip(seed_articles(), SEED_PUBLISHED, SEED_FURNITURE, strict=True)),
 )
-def test_composed_seed_pages_round_trip(seed: tuple, published: str | None) -> None:
+def test_composed_seed_pages_round_trip(
+    seed: tuple, published: str | None, furniture: list[str]
+) -> None:
     demo_article, text, printed = seed
     page = compose_article_html(title=demo_article.title, text=text, published=printed)
     article = extract_article(
@@ -326,11 +277,8 @@ def test_composed_seed_pages_round_trip(seed: tuple, published: str | None) -> N
     assert article.published_at == published
     assert article.lang == "en" and article.encoding == "utf-8"
     paragraphs = paragraphs_of(text)
-    title = demo_article.title
-    after_title = paragraphs[paragraphs.index(title) + 1 :] if title in paragraphs else paragraphs
     body_paragraphs = article.body.split("\n\n")
-    for paragraph in after_title:
-        assert paragraph in body_paragraphs
+    assert [p for p in paragraphs if p not in body_paragraphs] == furniture
     assert article.author is None and article.description is None  # nothing invented
 
 
@@ -338,7 +286,7 @@ def test_seed_002_dateline() -> None:
     text = (SEEDS / "002_287856e419a5a667.txt").read_text("utf-8").split("\n", 1)[1]
     article = extract_article(compose_article_html(title="x" * 10, text=text), "https://a.example/")
     assert article.dateline == "SUZHOU, China, July 4, 2019 /PRNewswire/"
-    assert article.published_at == "2019-07-04"
+    assert article.published_at == "2019-07-04T00:00:00+08:00"
 
 
 def test_composed_page_is_plain_and_says_so() -> None:
@@ -347,17 +295,17 @@ def test_composed_page_is_plain_and_says_so() -> None:
     assert "<title>A &amp; B</title>" in text and "<h1>A &amp; B</h1>" in text
     assert "Nov. 20, 2023" in text and "<p>Two &lt;b&gt;</p>" in text
     assert "composed" in text
-    assert extract_article(page, "https://a.example/x").published_at == "2023-11-20"
+    assert extract_article(page, "https://a.example/x").published_at == "2023-11-20T00:00:00+08:00"
     assert "datePublished" not in text and "og:" not in text
 
 
 @pytest.mark.parametrize(
     ("printed", "expected"),
     [
-        ("10/09/2020", "2020-10-09"),  # nio.com: htmldate would read 10 September
+        ("10/09/2020", "2020-10-09T00:00:00+08:00"),  # nio.com: htmldate would read 10 September
         ("30.08.2022 03:04:00", "2022-08-30T03:04:00+08:00"),
         ("30 Aug 2022, 07:34 GMT+10", "2022-08-30T07:34:00+10:00"),
-        ("发布时间：2022年1月7日", "2022-01-07"),  # htmldate would read January 1st
+        ("发布时间：2022年1月7日", "2022-01-07T00:00:00+08:00"),  # htmldate would read January 1st
     ],
 )
 def test_printed_date_on_a_composed_page(printed: str, expected: str) -> None:
@@ -394,7 +342,7 @@ def test_scrapy_headers_and_from_response() -> None:
     record = next(r for r in SOURCES if r["file"].startswith("qq.com/"))
     response = HtmlResponse(
         url="https://tech.qq.com/a/20161014/002437.htm",
-        body=(PAGES / record["file"]).read_bytes(),
+        body=page_bytes(record),
         headers={"Content-Type": "text/html; charset=gb2312"},  # the lie, as served
     )
     article = ArticlePage.from_response(response).to_article()
@@ -404,7 +352,7 @@ def test_scrapy_headers_and_from_response() -> None:
 
 def test_selectors_are_used_first() -> None:
     record = next(r for r in SOURCES if r["file"].startswith("en.people.cn/"))
-    raw = (PAGES / record["file"]).read_bytes()
+    raw = page_bytes(record)
     article = extract_article(
         raw,
         page_url(record),

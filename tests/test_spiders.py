@@ -395,8 +395,9 @@ def test_fetched_at_defaults_to_now_utc() -> None:
     ("body", "headers", "reason"),
     [
         (b"", {}, "empty_body"),
-        (b"%PDF-1.4 binary", {}, "binary_content"),
+        (b"%PDF-1.4 binary", {}, "pdf"),
         (b"<html></html>", {"Content-Type": "image/png"}, "not_html"),
+        (b'{"data": [1, 2]}', {"Content-Type": "text/html"}, "json"),
     ],
 )
 def test_not_an_article_is_counted_by_reason(
