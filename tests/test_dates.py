@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crawler.dates import date_from_url, find_date_in_text, find_dateline, parse_date
+from crawler.dates import (
+    date_from_url,
+    days_printed,
+    find_date_in_text,
+    find_dateline,
+    parse_date,
+    with_offset,
+)
 
 ISO = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2})?$")
 
@@ -224,3 +232,144 @@ def test_find_dateline(text: str, expected: str | None) -> None:
 )
 def test_date_from_url(url: str, expected: str | None) -> None:
     assert date_from_url(url) == expected
+
+
+# --- strict: an impossible date is no date (issue 15) ---------------------------------------
+
+IMPOSSIBLE = [
+    "2021-02-30",  # was stored as 2021-02-01 (htmldate) and rolled over elsewhere
+    "2021-02-29",  # 2021 is no leap year
+    "2021-13-01",  # was 2021-01-13 (dateparser swapped day and month)
+    "2021/13/01",
+    "2021-00-10",
+    "2021-04-31",
+    "-2021-01-01",  # was 2021-01-01: a sign in front of the year
+    "+2021-01-01",
+    "−2021-01-01",  # U+2212 minus sign
+    "2021年2月30日",
+    "发布时间：2021-02-30 10:00",
+    "Feb 30, 2021",
+    "31 April 2021",
+    "30.02.2021",
+    "31/04/2021",
+    "2021-01-01T25:00:00",  # no 25 o'clock, and no rolling into January 2nd
+    "2021-01-01 24:00",
+    "2021-01-01T10:61",
+    "2021-01-01 10:00:60",
+    "25:35, November 23, 2022",
+    "2021-12-01T10:00:00+15:00",  # beyond the ±14:00 any clock uses
+    "2021-01-01T10:00:00+99:00",
+    "2021-01-01T10:00:00+08:75",
+    "13/13/2021",
+    "1979-12-31",  # outside the years news pages carry (1980-2100)
+]
+
+
+@pytest.mark.parametrize("text", IMPOSSIBLE)
+def test_an_impossible_date_is_no_date(text: str) -> None:
+    assert parse_date(text) is None
+    assert find_date_in_text(text) is None
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://regional.chinadaily.com.cn/a/2021-02/30/c_1.htm",
+        "https://www.chinadaily.com.cn/a/202113/01/WS1.html",
+        "http://www.he.news.cn/20210230/d59c/c.html",
+        "http://politics.people.com.cn/n1/2021/0230/c1001-1.html",
+    ],
+)
+def test_an_impossible_day_in_a_url_is_no_date(url: str) -> None:
+    assert date_from_url(url) is None
+
+
+def test_stored_timestamps_carry_an_offset() -> None:
+    assert with_offset("2021-05-12") == "2021-05-12T00:00:00+08:00"
+    assert with_offset("2021-05-12", "+01:00") == "2021-05-12T00:00:00+01:00"
+    assert with_offset("2021-05-12T10:00:00-05:00") == "2021-05-12T10:00:00-05:00"
+
+
+def test_days_printed_reads_every_real_day_and_no_impossible_one() -> None:
+    text = "2021-02-30 and 2021-03-01, 10/09/2020, /202405/13/, Feb 30, 2021, 30.02.2021"
+    assert days_printed(text) == {"2021-03-01", "2020-10-09", "2020-09-10", "2024-05-13"}
+
+
+# Fuzzing with a per-input time budget: hypothesis fails an input that takes longer.
+BUDGET_MS = 250
+DAY_FORMATS = [
+    "{y:04d}-{m:02d}-{d:02d}",
+    "{y:04d}-{m}-{d}",
+    "{y:04d}/{m:02d}/{d:02d}",
+    "{y:04d}年{m}月{d}日",
+    "发布时间：{y:04d}-{m:02d}-{d:02d} 10:30",
+    "{d:02d}.{m:02d}.{y:04d}",
+    "{mon} {d}, {y:04d}",
+    "{d} {mon} {y:04d}",
+    "{y:04d}-{m:02d}-{d:02d}T08:15:00+08:00",
+]
+MONTH_NAMES = [
+    "Jan",
+    "Feb",
+    "Mar",
+    "Apr",
+    "May",
+    "June",
+    "July",
+    "Aug",
+    "Sept",
+    "Oct",
+    "Nov",
+    "Dec",
+]
+
+
+@settings(max_examples=300, deadline=BUDGET_MS)
+@given(
+    st.dates(min_value=date(1980, 1, 1), max_value=date(2100, 12, 31)), st.sampled_from(DAY_FORMATS)
+)
+def test_every_real_day_reads_back_as_itself(day: date, form: str) -> None:
+    text = form.format(y=day.year, m=day.month, d=day.day, mon=MONTH_NAMES[day.month - 1])
+    found = parse_date(text)
+    assert found is not None and found[:10] == day.isoformat(), (text, found)
+    assert ISO.match(found)
+
+
+@settings(max_examples=300, deadline=BUDGET_MS)
+@given(
+    st.integers(1980, 2100),
+    st.integers(0, 99),
+    st.integers(0, 99),
+    st.sampled_from(DAY_FORMATS[:6]),
+)
+def test_no_impossible_numeric_day_rolls_over(year: int, month: int, day: int, form: str) -> None:
+    try:
+        date(year, month, day)
+    except ValueError:
+        text = form.format(y=year, m=month, d=day, mon="")
+        assert parse_date(text) is None, text
+        assert date_from_url(f"http://a.example/{year:04d}-{month:02d}/{day:02d}/x.html") is None
+
+
+@settings(max_examples=200, deadline=BUDGET_MS)
+@given(st.dates(min_value=date(1980, 1, 1)), st.sampled_from(["-", "+", "\u2212"]))
+def test_a_signed_year_is_no_date(day: date, sign: str) -> None:
+    assert parse_date(sign + day.isoformat()) is None
+
+
+@settings(max_examples=200, deadline=BUDGET_MS)
+@given(st.integers(0, 99), st.integers(0, 99), st.integers(0, 99))
+def test_an_impossible_clock_is_no_date(hour: int, minute: int, second: int) -> None:
+    text = f"2021-06-15 {hour:02d}:{minute:02d}:{second:02d}"
+    found = parse_date(text)
+    if hour > 23 or minute > 59 or second > 59:
+        assert found is None, text
+    else:
+        assert found == f"2021-06-15T{hour:02d}:{minute:02d}:{second:02d}+08:00"
+
+
+@settings(max_examples=300, deadline=BUDGET_MS)
+@given(st.text(max_size=300))
+def test_days_printed_never_raises_and_only_gives_real_days(text: str) -> None:
+    for day in days_printed(text):
+        date.fromisoformat(day)

@@ -13,13 +13,16 @@ import html
 import json
 import re
 from collections import Counter
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import lxml.etree
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from crawler import pages
 from crawler.items import Article
 from crawler.page_corpus import (
     PAGES,
@@ -81,6 +84,52 @@ def test_every_page_gives_an_article(record: dict[str, Any]) -> None:
     for artefact in ("锟斤拷", "Ã", "ä¸"):
         assert artefact not in article.body
         assert artefact not in (article.title or "")
+
+
+@pytest.fixture
+def computations(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """How often each cached property of ArticlePage is computed, and the page parsed."""
+    counts: Counter[str] = Counter()
+    for name, prop in list(vars(ArticlePage).items()):
+        if isinstance(prop, cached_property):
+
+            def counted(self: ArticlePage, func: Any = prop.func, name: str = name) -> Any:
+                counts[name] += 1
+                return func(self)
+
+            wrapper = cached_property(counted)
+            wrapper.__set_name__(ArticlePage, name)
+            monkeypatch.setattr(ArticlePage, name, wrapper)
+    parse = pages.parse_html
+
+    def counted_parse(text: str) -> Any:
+        counts["<parse>"] += 1
+        return parse(text)
+
+    monkeypatch.setattr(pages, "parse_html", counted_parse)
+    return counts
+
+
+@pytest.mark.parametrize("record", SOURCES, ids=lambda r: r["file"])
+def test_each_field_is_computed_once_per_page(
+    record: dict[str, Any], computations: Counter[str]
+) -> None:
+    page = ArticlePage(page_bytes(record), page_url(record))
+    unchanged = lxml.etree.tostring(page.tree)
+    article = page.to_article()
+    for field in ("title", "body", "site_name", "canonical_url", "published_at", "lang"):
+        assert computations[field] == 1, field
+    assert max(computations.values()) == 1, computations.most_common(3)
+    assert computations["<parse>"] == 1  # one parse tree per page
+    # nothing (trafilatura, htmldate, the body rules) modified that tree
+    assert lxml.etree.tostring(page.tree) == unchanged
+    # reading the fields again computes nothing
+    assert (page.title, page.body, page.site_name) == (
+        article.title,
+        article.body,
+        article.site_name,
+    )
+    assert max(computations.values()) == 1
 
 
 @pytest.mark.parametrize("record", [r for r in SOURCES if has_head(r)], ids=lambda r: r["file"])
@@ -313,6 +362,99 @@ def test_printed_date_on_a_composed_page(printed: str, expected: str) -> None:
     for title in ("A headline for the page", None):
         page = compose_article_html(title=title, text=text, published=printed)
         assert extract_article(page, "https://a.example/news/1").published_at == expected
+
+
+# Hand-written pages for the rules below, each saying it is composed for this test.
+COMPOSED = "<!-- composed for tests/test_pages.py: not a site's markup -->"
+
+
+def composed_page(head: str = "", body: str = "") -> bytes:
+    text = "<p>" + "Suzhou Industrial Park signed 85 projects worth 30 billion yuan. " * 4 + "</p>"
+    return (
+        f"<!DOCTYPE html><html><head>{COMPOSED}{head}</head><body>{body}{text}</body></html>"
+    ).encode()
+
+
+def test_a_day_in_the_url_beats_a_photo_captions_date() -> None:
+    caption = (
+        "<figure><img src='a.jpg'><figcaption>A photo taken on May 16, 2024 shows the new plant"
+        " of the park in Suzhou, Jiangsu province.</figcaption></figure>"
+    )
+    page = composed_page("<title>Park plant opens</title>", f"<h1>Park plant opens</h1>{caption}")
+    url = "https://www.chinadaily.com.cn/a/202405/20/WS664af0b2a31082fc043c814d.html"
+    assert extract_article(page, url).published_at == "2024-05-20T00:00:00+08:00"
+    # with no day in the URL, the caption's date is all there is
+    assert extract_article(page, "https://a.example/x").published_at == "2024-05-16T00:00:00+08:00"
+
+
+@pytest.mark.parametrize(
+    "declared",
+    [
+        '<meta property="article:published_time" content="2021-02-30">',
+        '<meta name="date" content="2021-13-01">',
+        '<meta name="pubdate" content="-2021-01-01">',
+    ],
+)
+def test_an_impossible_declared_date_is_no_date(declared: str) -> None:
+    """Issue 15: htmldate fills these in as 2021-02-01 and 2021-01-13; a page that declares an
+    impossible date has no date (unless its URL or text gives one)."""
+    page = composed_page(f"<title>Park plant opens</title>{declared}", "<h1>Park plant opens</h1>")
+    assert extract_article(page, "https://a.example/news/x.html").published_at is None
+    with_url = extract_article(page, "https://a.example/2021-03/04/x.html").published_at
+    assert with_url == "2021-03-04T00:00:00+08:00"
+
+
+def test_a_time_element_with_an_impossible_day_is_no_date() -> None:
+    page = composed_page("<title>Park plant opens</title>", '<time datetime="2021-02-30">x</time>')
+    assert extract_article(page, "https://a.example/news/x.html").published_at is None
+
+
+def test_a_title_from_the_title_element_when_nothing_else_names_it() -> None:
+    for raw in (
+        "Suzhou park signs 85 projects - Chinadaily.com.cn",
+        "苏州工业园区签约85个项目_新民晚报",
+    ):
+        page = composed_page(f"<title>{raw}</title>")
+        assert (
+            extract_article(page, "https://a.example/x").title == raw.split(" - ")[0].split("_")[0]
+        )
+
+
+def test_a_cms_property_comment_gives_title_date_and_author() -> None:
+    record = next(r for r in SOURCES if r["file"].startswith("china.org.cn/"))
+    article = extract(record)  # an article fragment: no <head>, no <h1>
+    assert article.title == "Hoax school shootings in US traumatizing students"
+    assert article.author == "Mitchell Blatt"
+    assert article.published_at == "2022-10-21T09:44:58+08:00"
+
+
+@pytest.mark.parametrize(
+    ("file", "paragraph"),
+    [
+        # Xinhua English: the lead paragraph the page prints again under two photos
+        (
+            "english.news.cn/xinhua-en-20230115-98a3b5c4-en.html",
+            "After nearly three years of service suspension due to the COVID-19 pandemic, the Hong"
+            " Kong section of the Guangzhou-Shenzhen-Hong Kong Express Rail Link resumed operation"
+            " Sunday, with an average of 38.5 pairs of high-speed trains on a daily basis running"
+            " from stations in Guangzhou and Shenzhen to the Hong Kong West Kowloon Station at the"
+            " initial stage.",
+        ),
+        # China Daily: the photo caption in a <figure>
+        (
+            "chinadaily/chinadaily-WS664af0b2-nanmu-2024-en.html",
+            "A photo taken on May 16 shows golden nanmu trees in the Nanmu Bay scenic spot of"
+            " Youyang county, Chongqing. [Photo by Su Zhigang/For chinadaily.com.cn]",
+        ),
+    ],
+)
+def test_text_trafilatura_leaves_out_is_in_the_body(file: str, paragraph: str) -> None:
+    """Issue 9: these two pages kept 61 % and 77 % of their text."""
+    record = next(r for r in SOURCES if r["file"] == file)
+    article = extract(record)
+    assert paragraph in article.body.split("\n\n")
+    recall, _ = overlap(expected_text(record), article.body, dedup=False)
+    assert recall > 0.99
 
 
 # --- input handling --------------------------------------------------------------------------
