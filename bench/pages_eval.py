@@ -1,6 +1,6 @@
 """Score the page object on the real pages: bodies, titles, dates, and speed.
 
-    python bench/pages_eval.py [--check] [--repeat N] [--no-baselines]
+    python bench/pages_eval.py [--check] [--repeat N] [--no-baselines] [--hostile]
 
 Bodies: on the 24 pages of tests/fixtures/pages with upstream expected text, token precision,
 recall and F1 (crawler/page_corpus.py: CJK characters and Latin words, expected paragraphs
@@ -14,7 +14,10 @@ Titles and dates: on all 38 pages, the title against the page's headline (page_c
 title_problem) and `published_at` against the hand-checked values of checked.yml.
 
 Speed: pages/s of `extract_article` over the 38 pages, from the fastest of N runs of each
-page (CPU time of this process, so other processes on the machine matter less).
+page (CPU time of this process, so other processes on the machine matter less). With
+--hostile, also the CPU time and peak memory of generated pathological pages just inside and
+beyond the limits of crawler/sniff.py (the issue saw a 30 MB page keep trafilatura busy for
+more than ten minutes).
 
 --check exits 1 unless the mean body F1 over the 24 pages is >= 0.985, every checked date
 matches and every headline is found.
@@ -23,6 +26,7 @@ matches and every headline is found.
 from __future__ import annotations
 
 import argparse
+import resource
 import sys
 import time
 from collections.abc import Callable
@@ -42,7 +46,8 @@ from crawler.page_corpus import (  # noqa: E402
     records,
     title_problem,
 )
-from crawler.pages import extract_article  # noqa: E402
+from crawler.pages import NotAnArticle, extract_article  # noqa: E402
+from crawler.sniff import MAX_DEPTH, MAX_ELEMENTS, MAX_HTML_BYTES  # noqa: E402
 
 MIN_MEAN_F1 = 0.985
 
@@ -144,6 +149,43 @@ def pages_per_second(repeat: int) -> tuple[float, int]:
     return len(pages) / total, len(pages)
 
 
+def hostile_pages() -> dict[str, str]:
+    """Generated pages at and beyond the limits, named by what they are."""
+    sentence = "Suzhou Industrial Park signed 85 projects worth 30 billion yuan. "
+    just_in = MAX_ELEMENTS - 100
+    deep = MAX_DEPTH - 10
+    return {
+        f"{just_in:,} paragraphs": "".join(f"<p>{i} {sentence}</p>" for i in range(just_in)),
+        f"{just_in // 2:,} list links": "".join(
+            f"<li><a href='/{i}'>link {i}</a></li>" for i in range(just_in // 2)
+        ),
+        "one paragraph, 4.8 MB": "<p>" + "word " * (MAX_HTML_BYTES // 5 - 40_000) + "</p>",
+        f"divs {deep} deep x 140": ("<div>" * deep + sentence + "</div>" * deep) * 140,
+        "30 MB page": "<p>" + sentence * (30 * 2**20 // len(sentence)) + "</p>",
+        f"{MAX_ELEMENTS * 10:,} elements": "<span>x</span>" * (MAX_ELEMENTS * 10),
+        "5,000 levels deep": "<span>" * 5000 + sentence + "</span>" * 5000,
+    }
+
+
+def run_hostile() -> list[str]:
+    lines = []
+    for name, body in hostile_pages().items():
+        page = f"<html><head><title>t</title></head><body>{body}</body></html>".encode()
+        start = time.process_time()
+        try:
+            outcome = (
+                f"article, body {len(extract_article(page, 'https://a.example/x').body):,} chars"
+            )
+        except NotAnArticle as error:
+            outcome = f"rejected: {error.reason}"
+        seconds = time.process_time() - start
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+        lines.append(
+            f"  {name:26} {len(page) / 2**20:6.1f} MiB {seconds:6.2f} s  peak {peak} MiB  {outcome}"
+        )
+    return lines
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--check", action="store_true", help="exit 1 below the targets")
@@ -152,6 +194,9 @@ def main() -> int:
     )
     parser.add_argument(
         "--no-baselines", action="store_true", help="skip readability-lxml and trafilatura alone"
+    )
+    parser.add_argument(
+        "--hostile", action="store_true", help="also time generated pathological pages"
     )
     args = parser.parse_args()
 
@@ -172,6 +217,9 @@ def main() -> int:
         print("  " + problem)
     speed, count = pages_per_second(max(1, args.repeat))
     print(f"speed: {speed:.1f} pages/s (page object, {count} pages, fastest of {args.repeat} runs)")
+    if args.hostile:
+        print("hostile pages (CPU time, peak memory of this process so far):")
+        print("\n".join(run_hostile()))
 
     if args.check:
         failures = []

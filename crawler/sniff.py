@@ -3,19 +3,8 @@
 Servers label JSON APIs, feeds, images and PDFs as ``text/html`` (and HTML as
 ``application/octet-stream``), so the page object looks at the bytes before parsing them.
 Each rejection is a `NotAnArticle` whose ``reason`` is a short slug the spiders count
-(``yrd/article_rejected/<reason>``):
-
-============== ====================================================================
-empty_body      no bytes, or only whitespace
-too_large       more bytes than the page object parses (``MAX_HTML_BYTES``)
-not_html        the Content-Type names a non-HTML type (image, PDF, JSON, ...)
-pdf             a PDF document
-image           PNG, JPEG, GIF, WebP, TIFF, AVIF/HEIC or SVG
-json            a JSON document
-xml             an XML document that is not XHTML (RSS, Atom, sitemaps, ...)
-binary_content  other binary data (archives, office files, NUL bytes)
-too_many_elements, too_deep   the parsed tree is beyond ``MAX_ELEMENTS`` / ``MAX_DEPTH``
-============== ====================================================================
+(``yrd/article_rejected/<reason>``): empty_body, too_large, not_html, pdf, image, json, xml,
+binary_content, too_many_elements, too_deep (docs/pages.md says when each applies).
 """
 
 from __future__ import annotations
@@ -55,9 +44,9 @@ class NotAnArticle(ValueError):
 
 
 _NOT_HTML_TYPES = re.compile(
-    r"^(?:image|audio|video|font)/|^application/(?:pdf|zip|gzip|msword|octet-stream-binary|vnd\.|json)"
-    r"|^(?:application|text)/(?:[\w.+-]*\+)?json$"
+    r"^(?:image|audio|video|font)/|^application/(?:pdf|zip|gzip|x-gzip|msword|vnd\.)"
 )
+_JSON_TYPES = re.compile(r"^(?:application|text)/(?:[\w.-]+\+)?json$")
 _IMAGES: tuple[tuple[bytes, str], ...] = (
     (b"\x89PNG", "PNG"),
     (b"\xff\xd8\xff", "JPEG"),
@@ -94,6 +83,8 @@ def check_bytes(body: bytes, content_type: str | None, max_bytes: int = MAX_HTML
     media = (content_type or "").split(";", 1)[0].strip().lower()
     if _NOT_HTML_TYPES.match(media):
         raise NotAnArticle("not_html", f"Content-Type is {media}")
+    if _JSON_TYPES.match(media):
+        raise NotAnArticle("json", f"Content-Type is {media}")
     head = body[:1024].lstrip()
     if head.startswith(b"%PDF") or b"%PDF-" in body[:1024]:
         raise NotAnArticle("pdf", "a PDF document")
