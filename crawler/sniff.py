@@ -3,7 +3,7 @@
 Servers label JSON APIs, feeds, images and PDFs as ``text/html`` (and HTML as
 ``application/octet-stream``), so the page object looks at the bytes before parsing them.
 Each rejection is a `NotAnArticle` whose ``reason`` is a short slug the spiders count
-(``yrd/article_rejected/<reason>``): empty_body, too_large, not_html, pdf, image, json, xml,
+(``yrd/dropped/<reason>``): empty_body, too_large, not_html, pdf, image, json, xml,
 binary_content, too_many_elements, too_deep (docs/pages.md says when each applies).
 """
 
