@@ -4,7 +4,9 @@ trafilatura finds the main text well but leaves parts of it out: photo captions 
 and paragraphs whose text repeats elsewhere on the page (Xinhua repeats a gallery's captions
 and a lead paragraph). `article_blocks` maps trafilatura's paragraphs back onto the page's own
 blocks, takes the element that holds them (the article container), and keeps, in page order,
-what lies between them in that container and the captions around them, minus link lists.
+the container's blocks that sit beside them (same parent or grandparent) between the first and
+the last, the first text after an image there, and every caption in a ``<figure>`` of the
+container, minus link lists, navigation and forms.
 """
 
 from __future__ import annotations
@@ -14,7 +16,15 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-__all__ = ["INVISIBLE", "Block", "PageText", "read_page", "visible_strings", "article_blocks"]
+__all__ = [
+    "INVISIBLE",
+    "Block",
+    "PageText",
+    "read_page",
+    "visible_strings",
+    "article_blocks",
+    "squash",
+]
 
 INVISIBLE = frozenset({"script", "style", "noscript", "template", "head", "select", "textarea"})
 # Elements that start a new paragraph; <br> ends a line (trafilatura splits there too).
@@ -27,7 +37,7 @@ _BLOCK_TAGS = frozenset(
         "tfoot", "th", "thead", "tr", "ul",
     }
 )  # fmt: skip
-_FURNITURE_TAGS = frozenset({"nav", "aside", "form", "button", "footer", "header"})
+_NAVIGATION_TAGS = frozenset({"nav", "aside", "form", "button", "footer", "header"})
 _MATCHED_SHARE = 0.8  # of trafilatura's text that must be found in blocks to use them
 _CONTAINER_SHARE = 0.9  # of the matched text the container must hold
 _LINK_DENSITY = 0.5
@@ -53,7 +63,8 @@ class Block:
 _INVISIBLE_CHARS = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
 
 
-def _squash(text: str) -> str:
+def squash(text: str) -> str:
+    """Whitespace (ideographic spaces too) collapsed, invisible marks out: how text is stored."""
     return " ".join(text.replace("\u3000", " ").translate(_INVISIBLE_CHARS).split())
 
 
@@ -77,7 +88,7 @@ def read_page(root: etree._Element) -> PageText:
 
     def flush() -> None:
         nonlocal parts, link_chars, after_image
-        text = _squash("".join(parts))
+        text = squash("".join(parts))
         if text:
             owner = owners[-1]
             figure = figures_open > 0
@@ -190,12 +201,12 @@ def _inside(element: etree._Element, container: etree._Element) -> bool:
     return element is container or any(a is container for a in element.iterancestors())
 
 
-def _furniture(element: etree._Element, container: etree._Element) -> bool:
+def _in_navigation(element: etree._Element, container: etree._Element) -> bool:
     """True when a navigation, form or aside element lies between ``element`` and the container."""
     for node in (element, *element.iterancestors()):
         if node is container:
             return False
-        if node.tag in _FURNITURE_TAGS:
+        if node.tag in _NAVIGATION_TAGS:
             return True
     return False
 
@@ -231,7 +242,7 @@ def article_blocks(lines: list[str], blocks: list[Block]) -> list[str] | None:
     for index, block in enumerate(blocks):
         if index in chosen or block.owner not in inside:
             continue
-        if block.link_density > _LINK_DENSITY or _furniture(block.owner, container):
+        if block.link_density > _LINK_DENSITY or _in_navigation(block.owner, container):
             continue
         if block.figure or (_near(block, parents) and (first < index < last or block.after_image)):
             chosen.add(index)
@@ -239,12 +250,11 @@ def article_blocks(lines: list[str], blocks: list[Block]) -> list[str] | None:
     # after the block of the line before them.
     order = sorted(chosen)
     position = {index: rank for rank, index in enumerate(order)}
-    placed = [(float(rank), blocks[index].text) for rank, index in enumerate(order)]
-    previous = -0.5
+    placed = [(rank, 0, blocks[index].text) for rank, index in enumerate(order)]
+    previous = -1
     for number, line in enumerate(lines):
         if number in matched:
-            previous = float(position[matched[number]])
+            previous = position[matched[number]]
         else:
-            previous += 1e-3
-            placed.append((previous, line))
-    return [text for _, text in sorted(placed, key=lambda pair: pair[0])]
+            placed.append((previous, number + 1, line))
+    return [text for *_, text in sorted(placed)]

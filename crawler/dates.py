@@ -18,6 +18,7 @@ not handed to dateparser, which would swap day and month.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta, timezone
 from functools import lru_cache
 
@@ -100,30 +101,36 @@ def _day(y: str | int, m: str | int, d: str | int) -> date | None:
     return found if found.year in _YEARS else None
 
 
-def _find_day(text: str) -> tuple[date, tuple[int, int]] | None:
-    """The first calendar day printed in ``text`` and the span it occupies."""
-    hits: list[tuple[int, date, tuple[int, int]]] = []
+def _printed_days(
+    text: str, *, both_readings: bool = False
+) -> Iterator[tuple[date, tuple[int, int]]]:
+    """Every real calendar day printed in ``text``, with its span, pattern by pattern.
+
+    An ambiguous a/b/yyyy is read month first (US usage of the English pages that print it)
+    unless the first number cannot be a month; ``both_readings`` gives the other one too.
+    """
     for pattern in (_YMD, _DMY_DOTS, _MDY_NAMED, _DMY_NAMED):
         for match in pattern.finditer(text):
             groups = match.groupdict()
             month = groups["m"] if "m" in groups else _MONTHS[groups["mon"].lower()[:3]]
             found = _day(groups["y"], month, groups["d"])
             if found:
-                hits.append((match.start(), found, match.span()))
-                break
+                yield found, match.span()
     for match in _SLASHED.finditer(text):
-        first, second = int(match.group("a")), int(match.group("b"))
-        # Ambiguous a/b/yyyy: month first (US usage of the English pages that print it),
-        # unless the first number cannot be a month.
-        found = _day(match.group("y"), second, first) if first > 12 else None
-        found = found or _day(match.group("y"), first, second)
-        if found:
-            hits.append((match.start(), found, match.span()))
-            break
-    if not hits:
-        return None
-    _, found, span = min(hits, key=lambda hit: hit[0])
-    return found, span
+        first, second, year = int(match.group("a")), int(match.group("b")), match.group("y")
+        readings = [_day(year, second, first), _day(year, first, second)]
+        if first <= 12 and not both_readings:
+            readings = readings[1:]
+        for found in readings:
+            if found:
+                yield found, match.span()
+                if not both_readings:
+                    break
+
+
+def _find_day(text: str) -> tuple[date, tuple[int, int]] | None:
+    """The first calendar day printed in ``text`` and the span it occupies."""
+    return min(_printed_days(text), key=lambda hit: hit[1][0], default=None)
 
 
 def _offset(text: str, default_tz: str) -> timezone | None:
@@ -340,20 +347,9 @@ def find_date_span(text: str) -> tuple[int, int] | None:
 
 def days_printed(text: str) -> set[str]:
     """Every real calendar day printed in ``text`` in a form the patterns here read (both
-    readings of an ambiguous a/b/yyyy), as ``YYYY-MM-DD``; a check on other parsers' output."""
-    days: set[str] = set()
-    for pattern in (_YMD, _DMY_DOTS, _MDY_NAMED, _DMY_NAMED):
-        for match in pattern.finditer(text):
-            groups = match.groupdict()
-            month = groups["m"] if "m" in groups else _MONTHS[groups["mon"].lower()[:3]]
-            found = _day(groups["y"], month, groups["d"])
-            if found:
-                days.add(found.isoformat())
-    for match in _SLASHED.finditer(text):
-        first, second, year = match.group("a"), match.group("b"), match.group("y")
-        for found in (_day(year, first, second), _day(year, second, first)):
-            if found:
-                days.add(found.isoformat())
+    readings of an ambiguous a/b/yyyy, and URL paths), as ``YYYY-MM-DD``; a check on other
+    parsers' output."""
+    days = {found.isoformat() for found, _ in _printed_days(text, both_readings=True)}
     for pattern in _URL_DATES:
         for match in pattern.finditer(text):
             found = _day(match.group("y"), match.group("m"), match.group("d"))

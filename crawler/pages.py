@@ -32,7 +32,14 @@ import trafilatura
 from lxml import etree
 from lxml.etree import ParserError
 
-from crawler.blocks import INVISIBLE, PageText, article_blocks, read_page, visible_strings
+from crawler.blocks import (
+    INVISIBLE,
+    PageText,
+    article_blocks,
+    read_page,
+    squash,
+    visible_strings,
+)
 from crawler.chinese import cjk_share, has_cjk
 from crawler.dates import (
     date_from_url,
@@ -67,7 +74,7 @@ def _class_is(name: str) -> str:
     return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
 
 
-# Markup that names the author, most explicit first.
+# Markup that marks an element as the author's name (the first on the page counts).
 _AUTHOR_MARKUP = etree.XPath(
     f"//*[@itemprop='author' or @rel='author' or {_class_is('author')} or {_class_is('byline')}"
     f" or {_class_is('author-name')} or {_class_is('writer')}]"
@@ -169,10 +176,7 @@ def _clean_author(text: str | None) -> str | None:
 
 
 def _squash(text: str | None) -> str | None:
-    if text is None:
-        return None
-    text = " ".join(text.replace("\u3000", " ").split())
-    return text or None
+    return (squash(text) or None) if text else None
 
 
 def _paragraphs(lines: Iterable[str]) -> str:
