@@ -7,7 +7,7 @@ DEMO_DIR ?= data/demo
 DEMO_DB := $(DEMO_DIR)/yrdnews.db
 PORT ?= 8001
 
-.PHONY: install demo demo-crawl test lint clean
+.PHONY: install system-deps demo demo-crawl test lint clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +15,11 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test,bench,dev,gazetteer]"
 	touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed system-deps
+
+# The distributed tests start Debian's redis-server on loopback (CI runs as root).
+system-deps:
+	@command -v redis-server >/dev/null || { apt-get update && apt-get install -y redis-server; }
 
 # Offline demo: build the WARC snapshot, crawl it into SQLite, serve it with Datasette.
 # demo/sources.txt is written by the build step, so it is read by the shell at run time

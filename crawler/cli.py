@@ -11,7 +11,7 @@ import sys
 import traceback
 import urllib.request
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from functools import wraps
 from pathlib import Path
 from typing import Any, TextIO
@@ -134,6 +134,138 @@ def crawl(
         err=True,
     )
     if run.status != "finished":
+        sys.exit(1)
+
+
+def _name_values(overrides: tuple[str, ...]) -> dict[str, str]:
+    """`-s NAME=VALUE` options as settings."""
+    values = {}
+    for override in overrides:
+        name, sep, value = override.partition("=")
+        if not sep:
+            raise UserError(f"-s expects NAME=VALUE, got {override!r}")
+        values[name] = value
+    return values
+
+
+def _redis(url: str) -> Any:
+    """A client for the Redis server at `url`, checked to answer."""
+    import redis
+
+    try:
+        server = redis.Redis.from_url(url)
+        server.ping()
+    except ValueError as exc:
+        raise UserError(f"--redis: {exc}") from exc
+    except redis.RedisError as exc:
+        raise UserError(f"cannot reach Redis at {url}: {exc}") from exc
+    return server
+
+
+REDIS_HELP = "The Redis server of the frontier and the hand-off stream (redis://host:port/db)."
+
+
+@cli.command()
+@click.option("--redis", "redis_url", required=True, metavar="URL", help=REDIS_HELP)
+@click.option(
+    "--frontier",
+    default=lambda: datetime.now(UTC).strftime("%Y-%m-%d"),
+    show_default="today's UTC date",
+    help="Name of the shared crawl; workers that give the same name share its queue.",
+)
+@click.option(
+    "--stream", default="yrd:articles", show_default=True, help="Stream the writer reads."
+)
+@click.option("--source", "sources", multiple=True, metavar="ID", help="Only these sources.")
+@click.option("--replay", multiple=True, metavar="WARC", help="Answer requests from this archive.")
+@click.option(
+    "--urls",
+    "urls_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Also crawl the article URLs in this file.",
+)
+@click.option("--since", metavar="DATE", help="Skip articles published before this date.")
+@click.option("--max-pages", type=int, help="Listing pages to follow per listing.")
+@click.option(
+    "--data-dir", default="data", show_default=True, help="Where this worker's WARC files go."
+)
+@click.option("-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE")
+@user_errors
+def worker(
+    redis_url: str,
+    frontier: str,
+    stream: str,
+    sources: tuple[str, ...],
+    replay: tuple[str, ...],
+    urls_file: str | None,
+    since: str | None,
+    max_pages: int | None,
+    data_dir: str,
+    overrides: tuple[str, ...],
+) -> None:
+    """Crawl as one of many workers sharing a Redis frontier; articles go to the writer."""
+    from crawler.dates import parse_date
+    from crawler.worker import run_worker
+
+    if since and not parse_date(since):
+        raise UserError(f"--since: not a date: {since!r} (use YYYY-MM-DD)")
+    _redis(redis_url)
+    status = run_worker(
+        redis_url=redis_url,
+        frontier=frontier,
+        stream=stream,
+        sources=sources,
+        replay=replay,
+        urls_file=urls_file,
+        since=parse_date(since)[:10] if since else None,
+        max_pages=max_pages,
+        data_dir=data_dir,
+        overrides=_name_values(overrides),
+    )
+    click.echo(f"worker {status}: frontier {frontier}, articles handed to {stream}", err=True)
+    if status != "finished":
+        sys.exit(1)
+
+
+@cli.command()
+@click.option("--redis", "redis_url", required=True, metavar="URL", help=REDIS_HELP)
+@click.option("--db", "db_path", default=DEFAULT_DB, show_default=True)
+@click.option("--stream", default="yrd:articles", show_default=True)
+@click.option(
+    "--exit-when-idle",
+    "idle_exit",
+    type=click.FloatRange(min=0),
+    metavar="SECONDS",
+    help="Stop once nothing new came for this long (default: run until stopped).",
+)
+@user_errors
+def ingest(redis_url: str, db_path: str, stream: str, idle_exit: float | None) -> None:
+    """The single writer: store the articles workers hand off, each acknowledged only after
+    its transaction commits."""
+    import signal
+
+    from crawler.db import open_db
+    from crawler.ingest import WriterBusy
+    from crawler.ingest import ingest as run_ingest
+
+    server = _redis(redis_url)
+    stopping: list[int] = []
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda number, _frame: stopping.append(number))
+    db = open_db(db_path)
+    try:
+        counts = run_ingest(
+            db, server, stream=stream, idle_exit=idle_exit, stop=lambda: bool(stopping)
+        )
+    except WriterBusy as exc:
+        raise UserError(str(exc)) from exc
+    finally:
+        db.close()
+    stored = ", ".join(f"{counts[k]} {k}" for k in ("inserted", "updated", "unchanged", "rejected"))
+    click.echo(
+        f"ingested {sum(counts.values())} entries from {stream}: {stored} -> {db_path}", err=True
+    )
+    if counts["rejected"]:
         sys.exit(1)
 
 
