@@ -23,7 +23,9 @@ def free_port() -> int:
 def redis_url(tmp_path: Path) -> Iterator[str]:
     """A Debian redis-server of its own (installed by `make install`), without persistence."""
     binary = shutil.which("redis-server")
-    assert binary, "redis-server is missing: `make install` installs it (apt-get install redis-server)"
+    assert binary, (
+        "redis-server is missing: `make install` installs it (apt-get install redis-server)"
+    )
     port = free_port()
     server = subprocess.Popen(
         [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no",
