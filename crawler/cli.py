@@ -54,6 +54,17 @@ def cli() -> None:
     the Yangtze River Delta into SQLite, and publish them with Datasette."""
 
 
+def _name_values(overrides: tuple[str, ...]) -> dict[str, str]:
+    """`-s NAME=VALUE` options as settings."""
+    values = {}
+    for override in overrides:
+        name, sep, value = override.partition("=")
+        if not sep:
+            raise UserError(f"-s expects NAME=VALUE, got {override!r}")
+        values[name] = value
+    return values
+
+
 @cli.command()
 @click.option(
     "--source",
@@ -110,12 +121,6 @@ def crawl(
     since_iso = parse_date(since) if since else None
     if since and not since_iso:
         raise UserError(f"--since: not a date: {since!r} (use YYYY-MM-DD)")
-    settings = {}
-    for override in overrides:
-        name, sep, value = override.partition("=")
-        if not sep:
-            raise UserError(f"-s expects NAME=VALUE, got {override!r}")
-        settings[name] = value
     run = run_crawl(
         sources=sources,
         replay=replay,
@@ -124,7 +129,7 @@ def crawl(
         max_pages=max_pages,
         db_path=db_path,
         data_dir=data_dir,
-        overrides=settings,
+        overrides=_name_values(overrides),
     )
     click.echo(
         f"crawl run {run.id} {run.status}: {run.articles} articles stored, "
@@ -135,17 +140,6 @@ def crawl(
     )
     if run.status != "finished":
         sys.exit(1)
-
-
-def _name_values(overrides: tuple[str, ...]) -> dict[str, str]:
-    """`-s NAME=VALUE` options as settings."""
-    values = {}
-    for override in overrides:
-        name, sep, value = override.partition("=")
-        if not sep:
-            raise UserError(f"-s expects NAME=VALUE, got {override!r}")
-        values[name] = value
-    return values
 
 
 def _redis(url: str) -> Any:
@@ -207,7 +201,8 @@ def worker(
     from crawler.dates import parse_date
     from crawler.worker import run_worker
 
-    if since and not parse_date(since):
+    since_iso = parse_date(since) if since else None
+    if since and not since_iso:
         raise UserError(f"--since: not a date: {since!r} (use YYYY-MM-DD)")
     _redis(redis_url)
     status = run_worker(
@@ -217,7 +212,7 @@ def worker(
         sources=sources,
         replay=replay,
         urls_file=urls_file,
-        since=parse_date(since)[:10] if since else None,
+        since=date.fromisoformat(since_iso[:10]) if since_iso else None,
         max_pages=max_pages,
         data_dir=data_dir,
         overrides=_name_values(overrides),
@@ -261,10 +256,9 @@ def ingest(redis_url: str, db_path: str, stream: str, idle_exit: float | None) -
         raise UserError(str(exc)) from exc
     finally:
         db.close()
-    stored = ", ".join(f"{counts[k]} {k}" for k in ("inserted", "updated", "unchanged", "rejected"))
-    click.echo(
-        f"ingested {sum(counts.values())} entries from {stream}: {stored} -> {db_path}", err=True
-    )
+    outcomes = ("inserted", "updated", "unchanged", "rejected", "already stored", "event")
+    done = ", ".join(f"{counts[k]} {k}" for k in outcomes)
+    click.echo(f"ingested {sum(counts.values())} entries from {stream}: {done} -> {db_path}", err=True)
     if counts["rejected"]:
         sys.exit(1)
 

@@ -53,6 +53,55 @@ def _spider_names(sources: Sequence[str], with_urls: bool) -> list[str]:
     return list(sources) or ([] if with_urls else enabled)
 
 
+# The archive was collected politely; replaying it touches no site.
+REPLAY_SETTINGS = {
+    "ROBOTSTXT_OBEY": False,
+    "AUTOTHROTTLE_ENABLED": False,
+    "DOWNLOAD_DELAY": 0,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
+}
+
+
+def plan_spiders(
+    sources: Sequence[str], replay: Sequence[str], urls_file: str | None
+) -> tuple[list[str], list[str]]:
+    """The spiders to run (checked) and the replay archive's files; a bad archive fails here,
+    in one line, not once per spider."""
+    names = _spider_names(sources, with_urls=urls_file is not None)
+    replay_files = [str(path) for path in warc_files(replay)] if replay else []
+    if replay_files:
+        open_replay(tuple(replay_files))
+    return names + ([URLS_SPIDER] if urls_file else []), replay_files
+
+
+def crawl_settings(
+    overrides: Mapping[str, Any] | None, ours: Mapping[str, Any], replay_files: Sequence[str]
+) -> Settings:
+    """The project's settings with the user's `-s` overrides, then the invocation's own
+    values (None: left as they are) and, when replaying, the replay's."""
+    settings = project_settings()
+    for name, value in (overrides or {}).items():
+        settings.set(name, value, priority="cmdline")
+    if replay_files:
+        ours = {**ours, "YRD_REPLAY": list(replay_files), **REPLAY_SETTINGS}
+    for name, value in ours.items():
+        if value is not None:
+            settings.set(name, value, priority="cmdline")
+    return settings
+
+
+def run_spiders(settings: Settings, spiders: Sequence[str], urls_file: str | None) -> str:
+    """Run the spiders in one Scrapy process until all close; returns the run's status."""
+    process = CrawlerProcess(settings)
+    crawlers = []
+    for name in spiders:
+        crawler = process.create_crawler(name)
+        process.crawl(crawler, **({"urls_file": urls_file} if name == URLS_SPIDER else {}))
+        crawlers.append(crawler)
+    process.start()
+    return runs.run_status(c.stats.get_value("finish_reason") for c in crawlers)
+
+
 def run_crawl(
     *,
     sources: Sequence[str] = (),
@@ -71,21 +120,11 @@ def run_crawl(
     network. `overrides` are Scrapy settings. Runs one Scrapy process, so call it once per
     Python process (Twisted's reactor cannot be restarted).
     """
-    names = _spider_names(sources, with_urls=urls_file is not None)
-    replay_files = [str(path) for path in warc_files(replay)] if replay else []
-    if replay_files:
-        open_replay(tuple(replay_files))  # a bad archive fails here, in one line, not per spider
-
-    settings = project_settings()
-    for name, value in (overrides or {}).items():
-        settings.set(name, value, priority="cmdline")
+    spiders, replay_files = plan_spiders(sources, replay, urls_file)
     db = database.open_db(db_path)
     try:
         run_id = runs.start_run(
-            db,
-            sources=names + ([URLS_SPIDER] if urls_file else []),
-            replay=replay_files,
-            since=since.isoformat() if since else None,
+            db, sources=spiders, replay=replay_files, since=since.isoformat() if since else None
         )
         ours = {
             "YRD_DB_PATH": db_path,
@@ -94,31 +133,10 @@ def run_crawl(
             "YRD_SINCE": since.isoformat() if since else None,
             "YRD_MAX_PAGES": max_pages,
         }
-        if replay_files:
-            # The archive was collected politely; replaying it touches no site.
-            ours |= {
-                "YRD_REPLAY": replay_files,
-                "ROBOTSTXT_OBEY": False,
-                "AUTOTHROTTLE_ENABLED": False,
-                "DOWNLOAD_DELAY": 0,
-                "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
-            }
-        for name, value in ours.items():
-            if value is not None:
-                settings.set(name, value, priority="cmdline")
-
-        process = CrawlerProcess(settings)
-        crawlers = []
-        for name, kwargs in [(n, {}) for n in names] + (
-            [(URLS_SPIDER, {"urls_file": urls_file})] if urls_file else []
-        ):
-            crawler = process.create_crawler(name)
-            process.crawl(crawler, **kwargs)
-            crawlers.append(crawler)
+        settings = crawl_settings(overrides, ours, replay_files)
         status = "failed"
         try:
-            process.start()
-            status = runs.run_status(c.stats.get_value("finish_reason") for c in crawlers)
+            status = run_spiders(settings, spiders, urls_file)
         finally:
             runs.finish_run(db, run_id, status)
         return runs.get_run(db, run_id)

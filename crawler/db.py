@@ -134,6 +134,15 @@ def m002_figure_keys(db: Database) -> None:
     )
 
 
+@migrations()
+def m003_ingested_streams(db: Database) -> None:
+    """How far `yrdnews ingest` got in each hand-off stream: the last entry whose transaction
+    committed, so an entry read again after a crash is recognised (crawler/ingest.py)."""
+    db["ingested_streams"].create(
+        {"stream": str, "last_entry": str, "updated_at": str}, pk="stream", if_not_exists=True
+    )
+
+
 def _add_declared_column(db: Database, table: str, column: str) -> None:
     """Add a column declared in crawler/items.py to an older database (m001 made it in a new one)."""
     if column not in db[table].columns_dict:

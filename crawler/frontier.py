@@ -7,7 +7,7 @@ nobody would ask for them again). Here a pop moves the request, atomically, into
 requests *claimed* by this worker, and the claim is released only when the request's work is
 done: its response went through the spider and every article it gave was handed off (or
 dropped), or its download failed for good, or it was re-queued (a retry or a redirect).
-Each worker keeps a heartbeat key alive; a worker that finds the queue empty puts back the
+Each worker process keeps a heartbeat key alive; a worker that finds the queue empty puts back the
 claims of workers whose heartbeat has expired, and does not finish while another worker
 still holds claims, so the last worker standing drains the frontier.
 
@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any, Self
@@ -32,7 +33,6 @@ from scrapy.http import Response
 from scrapy.utils.misc import load_object
 from scrapy_redis import connection
 from scrapy_redis.scheduler import Scheduler
-from twisted.internet import task
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +90,7 @@ class Frontier:
         self.claims: dict[bytes, _Claim] = {}
         self._claim = server.register_script(_CLAIM)
         self._reclaim = server.register_script(_RECLAIM)
-        self._beat = task.LoopingCall(self.beat)
+        self._stop_beating = threading.Event()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -108,20 +108,27 @@ class Frontier:
     def key(self, *parts: str) -> str:
         return ":".join(("yrd", self.frontier, *parts))
 
+    @staticmethod
+    def alive_key(frontier: str, worker: str) -> str:
+        return f"yrd:{frontier}:alive:{worker}"
+
     def claimed_key(self, spider: str, worker: str | None = None) -> str:
         return self.key(spider, "claimed", worker or self.worker)
 
-    def beat(self) -> None:
-        self.server.set(self.key("alive", self.worker), "1", px=int(self.heartbeat * 1000))
+    def _beat(self) -> None:
+        """In a thread of its own, so a long parse holding up the reactor is not death."""
+        key, ttl = self.alive_key(self.frontier, self.worker), int(self.heartbeat * 1000)
+        while True:
+            self.server.set(key, "1", px=ttl)
+            if self._stop_beating.wait(self.heartbeat / 3):
+                return
 
     def spider_opened(self, spider: Spider) -> None:
         self.server.sadd(self.key("workers"), self.worker)
-        self.beat()
-        self._beat.start(self.heartbeat / 3, now=False)
+        threading.Thread(target=self._beat, name="frontier-heartbeat", daemon=True).start()
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
-        if self._beat.running:
-            self._beat.stop()
+        self._stop_beating.set()
         left = self.server.zcard(self.claimed_key(spider.name))
         if reason == "finished" and left:
             # Finished means the engine had nothing in progress: these were done, not released.
@@ -187,7 +194,7 @@ class Frontier:
             if other == self.worker:
                 continue
             key = self.claimed_key(spider, other)
-            if not self.server.exists(self.key("alive", other)):
+            if not self.server.exists(self.alive_key(self.frontier, other)):
                 moved = self._reclaim(keys=[key, queue_key])
                 if moved:
                     logger.warning(

@@ -25,8 +25,8 @@ from redis.exceptions import ResponseError
 from sqlite_utils import Database
 
 from crawler import db as database
-from crawler import handoff
-from crawler.frontier import worker_id
+from crawler import handoff, runs
+from crawler.frontier import Frontier, worker_id
 from crawler.items import Article
 from crawler.sources import load_sources
 from crawler.storage import IdCollision, store_article
@@ -97,8 +97,13 @@ class WriterLock:
         self._release(keys=[self.key], args=[self.owner])
 
 
+def _entry_order(entry_id: str) -> tuple[int, int]:
+    milliseconds, _, sequence = entry_id.partition("-")
+    return int(milliseconds), int(sequence or 0)
+
+
 class Writer:
-    """Stores the entries of one stream into one database."""
+    """Stores the entries of one stream into one database, and keeps each worker's run."""
 
     def __init__(
         self,
@@ -111,6 +116,8 @@ class Writer:
         self.db, self.server, self.stream, self.group = db, server, stream, group
         self.consumer = worker_id()
         self.counts: Counter[str] = Counter()
+        self.runs: dict[str, int] = {}  # worker -> its crawl run
+        self.frontiers: dict[str, str] = {}  # worker -> its frontier
         sources = load_sources()
         self.kinds = {source.id: source.kind for source in sources}
         database.sync_sources(db, sources)
@@ -125,7 +132,8 @@ class Writer:
                 raise
 
     def pending(self, batch: int) -> Iterable[tuple[Any, Any]]:
-        """Entries a previous writer read and never acknowledged, claimed for this one."""
+        """Entries a previous writer read and never acknowledged, claimed for this one (they
+        come before every new entry, in stream order)."""
         cursor = "0-0"
         while True:
             reply = self.server.xautoclaim(
@@ -151,9 +159,28 @@ class Writer:
         return [entry for _, entries in reply or [] for entry in entries]
 
     def handle(self, entry_id: Any, fields: Any) -> str:
-        """Store one entry, then acknowledge it; returns what was done."""
+        """Apply one entry in one transaction, then acknowledge it; returns what was done.
+
+        The transaction also moves the stream's mark to the entry, so an entry committed but
+        not acknowledged when a writer died is recognised and only acknowledged.
+        """
         entry = handoff.Entry.from_fields(entry_id, fields)
-        outcome = self._apply(entry)
+        with self.db.atomic():
+            mark = self.db.execute(
+                "select last_entry from ingested_streams where stream = ?", [self.stream]
+            ).fetchone()
+            if mark and _entry_order(entry.id) <= _entry_order(mark[0]):
+                outcome = "already stored"
+            else:
+                outcome = self._apply(entry)
+                self.db["ingested_streams"].upsert(
+                    {
+                        "stream": self.stream,
+                        "last_entry": entry.id,
+                        "updated_at": database.utc_now(),
+                    },
+                    pk="stream",
+                )
         pipe = self.server.pipeline(transaction=True)
         pipe.xack(self.stream, self.group, entry.id)
         pipe.xdel(self.stream, entry.id)
@@ -162,17 +189,75 @@ class Writer:
         return outcome
 
     def _apply(self, entry: handoff.Entry) -> str:
-        if entry.kind != handoff.ARTICLE:
-            return "event" if entry.kind in _EVENTS else self._reject(entry, "unknown kind")
+        try:
+            payload = entry.payload() if entry.kind != handoff.ARTICLE else None
+        except ValueError as exc:
+            return self._reject(entry, f"not JSON: {exc}")
+        if entry.kind == handoff.ARTICLE:
+            return self._store(entry)
+        if entry.kind == handoff.WORKER_STARTED:
+            self.frontiers[entry.worker] = payload["frontier"]
+            self.runs[entry.worker] = runs.start_run(
+                self.db,
+                sources=payload["sources"],
+                replay=payload["replay"],
+                since=payload["since"],
+                owner=(payload["pid"], payload["host"]),
+                started_at=payload["started_at"],
+            )
+        elif (run_id := self.run_of(entry.worker)) is None:
+            return self._reject(entry, "no worker_started entry for this worker")
+        elif entry.kind == handoff.SPIDER_CLOSED:
+            runs.add_run_stats(self.db, run_id, payload["spider"], payload["stats"])
+        elif entry.kind == handoff.WORKER_FINISHED:
+            runs.finish_run(self.db, run_id, payload["status"])
+            self.runs.pop(entry.worker, None)
+        else:
+            return self._reject(entry, f"unknown kind {entry.kind!r}")
+        return "event"
+
+    def _store(self, entry: handoff.Entry) -> str:
         try:
             article = Article.from_json(entry.data)
         except (ValueError, TypeError, KeyError) as exc:
             return self._reject(entry, f"not an article: {exc}")
+        run_id = self.run_of(entry.worker)
         try:
-            with self.db.atomic():
-                return store_article(self.db, article, kind=self.kinds.get(article.source_id or ""))
+            outcome = store_article(
+                self.db, article, crawl_run_id=run_id, kind=self.kinds.get(article.source_id or "")
+            )
         except IdCollision as exc:
             return self._reject(entry, str(exc))
+        if run_id is not None:
+            stored = outcome != "unchanged"
+            runs.add_counts(
+                self.db,
+                run_id,
+                runs.RunCounts(articles=int(stored), articles_unchanged=int(not stored)),
+            )
+        return outcome
+
+    def run_of(self, worker: str) -> int | None:
+        """The crawl run of a worker: known, or (after a restart) its latest in the database."""
+        if worker not in self.runs:
+            host, _, pid = worker.rpartition("-")
+            row = self.db.execute(
+                "select id from crawl_runs where host = ? and pid = ? order by id desc limit 1",
+                [host, int(pid) if pid.isdigit() else None],
+            ).fetchone()
+            if row is None:
+                return None
+            self.runs[worker] = row[0]
+        return self.runs[worker]
+
+    def close_dead_runs(self) -> None:
+        """Runs whose worker stopped beating without saying it finished: interrupted."""
+        for worker, run_id in list(self.runs.items()):
+            frontier = self.frontiers.get(worker)
+            if frontier and not self.server.exists(Frontier.alive_key(frontier, worker)):
+                if runs.get_run(self.db, run_id).status == "running":
+                    runs.finish_run(self.db, run_id, "interrupted")
+                del self.runs[worker]
 
     def _reject(self, entry: handoff.Entry, reason: str) -> str:
         """Keep what cannot be stored in `<stream>:rejected`, with why, so nothing is lost."""
@@ -188,9 +273,6 @@ class Writer:
             },
         )
         return "rejected"
-
-
-_EVENTS = {handoff.WORKER_STARTED, handoff.SPIDER_CLOSED, handoff.WORKER_FINISHED}
 
 
 def ingest(
@@ -224,7 +306,9 @@ def ingest(
                     break
             if entries:
                 last_entry = time.monotonic()
-            elif idle_exit is not None and time.monotonic() - last_entry >= idle_exit:
+                continue
+            writer.close_dead_runs()
+            if idle_exit is not None and time.monotonic() - last_entry >= idle_exit:
                 break
         return writer.counts
     finally:

@@ -159,23 +159,31 @@ def owner_alive(run: CrawlRun, host: str | None = None) -> bool:
 
 
 def start_run(
-    db: Database, *, sources: list[str], replay: list[str] | None, since: str | None
+    db: Database,
+    *,
+    sources: list[str],
+    replay: list[str] | None,
+    since: str | None,
+    owner: tuple[int, str] | None = None,
+    started_at: str | None = None,
 ) -> int:
-    """Record a new run as running, owned by this process, and mark interrupted the runs
-    whose process died without finishing them, so crawl health never shows a dead run as live."""
+    """Record a new run as running, owned by this process (or by `owner`, a pid and host: the
+    writer records a distributed worker's run), and mark interrupted the runs whose process
+    died without finishing them, so crawl health never shows a dead run as live."""
     with db.atomic():
         running = [
             CrawlRun.from_row(row) for row in db["crawl_runs"].rows_where("status = 'running'")
         ]
         for dead in (run for run in running if not owner_alive(run)):
             db["crawl_runs"].update(dead.id, {"status": "interrupted"})
+        pid, host = owner or (os.getpid(), socket.gethostname())
         run = CrawlRun(
-            started_at=database.utc_now(),
+            started_at=started_at or database.utc_now(),
             sources=sources,
             replay=replay or None,
             since=since,
-            pid=os.getpid(),
-            host=socket.gethostname(),
+            pid=pid,
+            host=host,
         )
         row = run.to_row()
         del row["id"]
@@ -196,8 +204,20 @@ def add_run_stats(db: Database, run_id: int, spider_name: str, stats: Mapping[st
         run.stats[spider_name] = {
             k: v for k, v in stats.items() if isinstance(v, int | float | str)
         }
-        row = run.to_row()
-        db["crawl_runs"].update(run_id, {name: row[name] for name in (*_COUNT_NAMES, "stats")})
+        _update(db, run, (*_COUNT_NAMES, "stats"))
+
+
+def add_counts(db: Database, run_id: int, counts: RunCounts) -> None:
+    """Add counts to a run: the writer of a distributed crawl, for each article it stores."""
+    with db.atomic():
+        run = get_run(db, run_id)
+        run.add(counts)
+        _update(db, run, _COUNT_NAMES)
+
+
+def _update(db: Database, run: CrawlRun, names: Iterable[str]) -> None:
+    row = run.to_row()
+    db["crawl_runs"].update(run.id, {name: row[name] for name in names})
 
 
 _COUNT_NAMES = tuple(f.name for f in fields(RunCounts))

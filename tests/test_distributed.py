@@ -87,7 +87,7 @@ def start_worker(redis_url: str, snapshot: Path, folder: Path, name: str) -> sub
         "-s",
         f"LOG_FILE={folder / f'{name}.log'}",
         "-s",
-        "YRD_WORKER_HEARTBEAT=2",
+        "YRD_WORKER_HEARTBEAT=3",
     )
 
 
@@ -113,6 +113,12 @@ def stored(db: Path) -> Counter[str]:
             return Counter(url for (url,) in conn.execute("select url from articles"))
         except sqlite3.OperationalError:  # the writer is still creating the tables
             return Counter()
+
+
+def crawl_runs(db: Path) -> list[sqlite3.Row]:
+    with sqlite3.connect(db) as conn:
+        conn.row_factory = sqlite3.Row
+        return conn.execute("select * from crawl_runs order by id").fetchall()
 
 
 def entries(client: redis.Redis, kind: str = "article") -> list[dict[str, str]]:
@@ -168,7 +174,16 @@ def test_two_workers_request_every_url_once_and_every_article_is_stored_once(
     rows = stored(tmp_path / "yrdnews.db")
     assert expected_articles() <= set(rows)
     assert max(rows.values()) == 1 and len(rows) == len(handed)
-    assert f"{len(rows)} inserted, 0 updated, 0 unchanged, 0 rejected" in summary
+    assert f"{len(rows)} inserted, 0 updated, 0 unchanged, 0 rejected, 0 already stored" in summary
+    # one crawl run per worker, with what it fetched by source and what the writer stored
+    runs = crawl_runs(tmp_path / "yrdnews.db")
+    assert sorted((r["host"], r["pid"], r["status"]) for r in runs) == sorted(
+        (socket.gethostname(), p.pid, "finished") for p in workers
+    )
+    assert sum(r["articles"] for r in runs) == len(rows)
+    assert sum(r["requests"] for r in runs) == len(total)
+    for run in runs:
+        assert set(json.loads(run["stats"])) == set(json.loads(run["sources"]))
     assert client.xlen(STREAM) == 0  # every entry acknowledged and deleted
     for article in (Article.from_json(e["data"]) for e in handed):  # pointing at its record
         assert archive.get(article.url).ref.record_id == article.warc.record_id
@@ -197,6 +212,8 @@ def test_a_killed_worker_loses_nothing(redis_url: str, snapshot: Path, tmp_path:
     archive = ReplayArchive([snapshot / "snapshot.warc.gz"])
     reached = set(crawled(tmp_path / "victim.log")) | set(crawled(tmp_path / "survivor.log"))
     assert len(reached) == len(archive)
+    statuses = {r["pid"]: r["status"] for r in crawl_runs(tmp_path / "yrdnews.db")}
+    assert statuses == {victim.pid: "interrupted", survivor.pid: "finished"}
 
 
 def test_a_killed_writer_restarted_stores_every_pending_article_once(
@@ -223,9 +240,10 @@ def test_a_killed_writer_restarted_stores_every_pending_article_once(
     assert client.xpending(STREAM, "writers")["pending"] == 0
     inserted = int(re.search(r"(\d+) inserted", summary).group(1))
     unchanged = int(re.search(r"(\d+) unchanged", summary).group(1))
-    # What the dead writer committed is not inserted again: at most the one it had
-    # committed but not yet acknowledged is read again, and found unchanged.
-    assert inserted == len(handed) - before and unchanged <= 1
+    # What the dead writer committed is not stored again: the one it may have committed
+    # but not yet acknowledged is recognised by the stream's mark.
+    assert inserted == len(handed) - before and unchanged == 0
+    assert int(re.search(r"(\d+) already stored", summary).group(1)) <= 1
 
 
 def test_one_writer_at_a_time_and_a_clean_stop(redis_url: str, tmp_path: Path) -> None:
