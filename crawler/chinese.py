@@ -6,10 +6,10 @@ from __future__ import annotations
 import csv
 import re
 from functools import cache
-from pathlib import Path
+from importlib import resources
 
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-T2S_TABLE = Path(__file__).with_name("data") / "t2s.tsv"
+T2S_TABLE = resources.files("crawler") / "data" / "t2s.tsv"  # zip-safe (a Scrapyd egg)
 
 
 def has_cjk(text: str) -> bool:

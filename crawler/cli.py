@@ -258,7 +258,9 @@ def ingest(redis_url: str, db_path: str, stream: str, idle_exit: float | None) -
         db.close()
     outcomes = ("inserted", "updated", "unchanged", "rejected", "already stored", "event")
     done = ", ".join(f"{counts[k]} {k}" for k in outcomes)
-    click.echo(f"ingested {sum(counts.values())} entries from {stream}: {done} -> {db_path}", err=True)
+    click.echo(
+        f"ingested {sum(counts.values())} entries from {stream}: {done} -> {db_path}", err=True
+    )
     if counts["rejected"]:
         sys.exit(1)
 

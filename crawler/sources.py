@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -18,7 +20,8 @@ from urllib.parse import urlsplit
 import yaml
 from cssselect import GenericTranslator, SelectorError
 
-DEFAULT_PATH = Path(__file__).with_name("sources.yml")
+# Read through importlib.resources, so the registry loads from a zipped egg too (Scrapyd).
+DEFAULT_PATH = resources.files("crawler") / "sources.yml"
 
 KINDS = ("state_media", "wire", "city_paper", "government", "park", "company")
 LANGUAGES = ("en", "zh")
@@ -103,7 +106,7 @@ def host_in(url: str, domains: Iterable[str]) -> bool:
     return any(host == d or host.endswith("." + d) for d in domains)
 
 
-def load_sources(path: Path | None = None) -> list[Source]:
+def load_sources(path: Path | Traversable | None = None) -> list[Source]:
     """Read and validate the registry; raises RegistryError on the first bad entry."""
     path = path or DEFAULT_PATH
     label = path.name

@@ -11,14 +11,15 @@ import csv
 import re
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
+from importlib import resources
 from typing import Any
 
 import yaml
 
 from crawler.items import Entity
 
-DATA = Path(__file__).resolve().parents[2] / "crawler" / "data"
+# Through importlib.resources, so the gazetteer loads from a zipped egg too (Scrapyd).
+DATA = resources.files("crawler") / "data"
 YRD_PROVINCES = frozenset({"310000", "320000", "330000", "340000"})
 _LEVEL_RANK = {
     "country": 0,
