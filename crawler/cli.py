@@ -530,8 +530,15 @@ def sources(check: bool) -> None:
     is_flag=True,
     help="Read each article again from its archived WARC record first (page-extraction fixes).",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Processes re-extracting in parallel (this one writes); try the number of cores.",
+)
 @user_errors
-def reextract(db_path: str, sources: tuple[str, ...], from_archive: bool) -> None:
+def reextract(db_path: str, sources: tuple[str, ...], from_archive: bool, workers: int) -> None:
     """Run the processing chain (figures, entities, search indexing) again over stored
     articles, without crawling; with --from-archive, the page object too."""
     from collections import Counter
@@ -550,8 +557,9 @@ def reextract(db_path: str, sources: tuple[str, ...], from_archive: bool) -> Non
     statuses: Counter[str] = Counter()
     figures = mentions = 0
     failures = []
-    with click.progressbar(ids, label="Re-extracting", file=sys.stderr) as bar:
-        for outcome in reextract(db, bar, ctx, from_archive=from_archive):
+    with click.progressbar(length=len(ids), label="Re-extracting", file=sys.stderr) as bar:
+        for outcome in reextract(db, ids, ctx, from_archive=from_archive, workers=workers):
+            bar.update(1)
             statuses[outcome.status] += 1
             figures, mentions = figures + outcome.figures, mentions + outcome.mentions
             if outcome.status == "failed":

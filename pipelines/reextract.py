@@ -10,8 +10,10 @@ An article the chain now drops, or whose record cannot be read, is left as it is
 
 from __future__ import annotations
 
+import multiprocessing
+import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from scrapy.exceptions import DropItem
@@ -21,7 +23,7 @@ from sqlite_utils import Database
 from crawler.archive import ArchiveError, read_response
 from crawler.items import Article
 from crawler.pages import NotAnArticle
-from crawler.stats import DROPPED
+from crawler.stats import DROPPED, Tally
 from crawler.storage import article_from_row, replace_extractions, store_article
 from pipelines.chain import ChainContext, run_chain
 from spiders.base import read_article, rejection_reason
@@ -67,33 +69,96 @@ def article_from_archive(row: Mapping[str, Any], ctx: ChainContext) -> Article:
     return article
 
 
+def prepare(row: Mapping[str, Any], ctx: ChainContext, *, from_archive: bool) -> Article | Outcome:
+    """The article re-extracted by the chain (nothing written), or why it is left as stored."""
+    article_id = row["id"]
+    try:
+        article = article_from_archive(row, ctx) if from_archive else article_from_row(row)
+        run_chain(article, ctx)
+    except ArchiveError as exc:
+        return Outcome(article_id, "failed", reason=str(exc))
+    except NotAnArticle as exc:  # counted as the crawl counts it
+        ctx.count(DROPPED + rejection_reason(exc))
+        return Outcome(article_id, "dropped", reason=f"not an article: {exc}")
+    except DropItem as exc:
+        return Outcome(article_id, "dropped", reason=str(exc))
+    return article
+
+
+def write(db: Database, article: Article, row: Mapping[str, Any], *, from_archive: bool) -> Outcome:
+    """Store a re-extracted article, one transaction."""
+    if from_archive:
+        written = store_article(db, article, crawl_run_id=row["crawl_run_id"], kind=row["kind"])
+    else:
+        replace_extractions(db, article)
+        written = "rewritten"
+    return Outcome(
+        row["id"],
+        "unchanged" if written == "unchanged" else "rewritten",
+        len(article.figures),
+        len(article.mentions),
+    )
+
+
 def reextract(
-    db: Database, ids: Iterable[int], ctx: ChainContext, *, from_archive: bool = False
+    db: Database,
+    ids: Iterable[int],
+    ctx: ChainContext,
+    *,
+    from_archive: bool = False,
+    workers: int = 1,
 ) -> Iterator[Outcome]:
-    """Re-extract each article, one transaction each; yields what happened to it."""
-    for article_id in ids:
-        row = db["articles"].get(article_id)
-        try:
-            article = article_from_archive(row, ctx) if from_archive else article_from_row(row)
-            run_chain(article, ctx)
-        except ArchiveError as exc:
-            yield Outcome(article_id, "failed", reason=str(exc))
-            continue
-        except NotAnArticle as exc:  # counted as the crawl counts it
-            ctx.count(DROPPED + rejection_reason(exc))
-            yield Outcome(article_id, "dropped", reason=f"not an article: {exc}")
-            continue
-        except DropItem as exc:
-            yield Outcome(article_id, "dropped", reason=str(exc))
-            continue
-        if from_archive:
-            written = store_article(db, article, crawl_run_id=row["crawl_run_id"], kind=row["kind"])
-        else:
-            replace_extractions(db, article)
-            written = "rewritten"
-        yield Outcome(
-            article_id,
-            "unchanged" if written == "unchanged" else "rewritten",
-            len(article.figures),
-            len(article.mentions),
-        )
+    """Re-extract each article, one transaction each; yields what happened to it.
+
+    With several `workers`, that many processes read and re-extract (each on its own
+    read-only connection) while this process stays the only writer.
+    """
+    if workers <= 1:
+        for article_id in ids:
+            row = db["articles"].get(article_id)
+            prepared = prepare(row, ctx, from_archive=from_archive)
+            yield (
+                prepared
+                if isinstance(prepared, Outcome)
+                else write(db, prepared, row, from_archive=from_archive)
+            )
+        return
+    (_, _, path) = db.execute("pragma database_list").fetchone()
+    # Forked: the workers start with every module loaded; each opens its own read-only
+    # connection and never uses this process's.
+    forked = multiprocessing.get_context("fork")
+    shared = replace(ctx, stats=None)
+    with forked.Pool(
+        workers, initializer=_start_worker, initargs=(path, shared, from_archive)
+    ) as pool:
+        for article_id, prepared, counts in pool.imap(_prepare_in_worker, ids, chunksize=4):
+            for key, n in counts.items():
+                ctx.count(key, n)
+            if isinstance(prepared, Outcome):
+                yield prepared
+            else:
+                row = db["articles"].get(article_id)
+                yield write(db, Article.from_json(prepared), row, from_archive=from_archive)
+
+
+_worker: dict[str, Any] = {}
+
+
+def _start_worker(path: str, ctx: ChainContext, from_archive: bool) -> None:
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    _worker.update(db=Database(connection), ctx=ctx, from_archive=from_archive)
+
+
+def _prepare_in_worker(article_id: int) -> tuple[int, str | Outcome, dict[str, int]]:
+    """In a worker process: the article as lossless JSON (or its outcome), with the stats
+    its chain counted, for the writer to store and add up."""
+    tally = Tally()
+    row = _worker["db"]["articles"].get(article_id)
+    prepared = prepare(
+        row, replace(_worker["ctx"], stats=tally), from_archive=_worker["from_archive"]
+    )
+    return (
+        article_id,
+        prepared if isinstance(prepared, Outcome) else prepared.to_json(),
+        dict(tally),
+    )

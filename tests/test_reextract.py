@@ -122,3 +122,29 @@ def test_an_article_the_chain_now_drops_is_kept_as_stored(db: Path) -> None:
         ("Short", "Suzhou signed 3 deals.")
     ]
     assert "3 articles: " in result.stderr
+
+
+def test_worker_processes_give_what_one_process_gives(db: Path, tmp_path: Path) -> None:
+    short = Article(url="https://example.org/short", canonical_url="https://example.org/short",
+                    title="Short", body="Suzhou signed 3 deals.")  # fmt: skip
+    handle = database.open_db(db)
+    storage.store_article(handle, short)
+    handle.close()
+    extracted = "select * from figures order by 1, 2", "select * from mentions order by 1, 2"
+    serial = reextract(db)
+    expected = [rows(db, sql) for sql in extracted]
+    fresh = rows(db, f"select {COLUMNS} from articles order by url")
+    with sqlite3.connect(db) as conn:
+        conn.executescript(
+            "update articles set title = 'Home', body = substr(body, 1, 120), content_hash = 'old'"
+            " where url != 'https://example.org/short'; delete from figures; delete from mentions;"
+        )
+    parallel = reextract(db, "--workers", "2", "--from-archive")
+    assert parallel.exit_code == 1  # the short article was never archived
+    assert "2 rewritten from the archive" in parallel.stderr
+    assert "1 not read from the archive, kept as stored (no archived record)" in parallel.stderr
+    assert rows(db, f"select {COLUMNS} from articles order by url") == fresh
+    plain = reextract(db, "--workers", "2")
+    assert 'the chain drops them: {"short_body": 1}' in plain.stderr  # counted by the workers
+    assert plain.stderr.splitlines()[-1] == serial.stderr.splitlines()[-1]
+    assert [rows(db, sql) for sql in extracted] == expected
