@@ -65,43 +65,53 @@ def _name_values(overrides: tuple[str, ...]) -> dict[str, str]:
     return values
 
 
+def _spider_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The options `crawl` and `worker` share: what to crawl, and how."""
+    options = [
+        click.option(
+            "--source", "sources", multiple=True, metavar="ID",
+            help="Crawl only these sources (repeatable).",
+        ),
+        click.option(
+            "--replay", multiple=True, metavar="WARC",
+            help="Answer every request from this WARC file or folder; no network.",
+        ),
+        click.option(
+            "--urls", "urls_file", type=click.Path(exists=True, dir_okay=False),
+            help="Crawl the article URLs listed in this file (only them, unless --source is given too).",
+        ),
+        click.option(
+            "--since", metavar="DATE", help="Skip articles published before this date (YYYY-MM-DD)."
+        ),
+        click.option("--max-pages", type=int, help="Listing pages to follow per listing."),
+        click.option(
+            "--data-dir", default="data", show_default=True,
+            help="Where WARC archives of live crawls go.",
+        ),
+        click.option(
+            "-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE",
+            help="Override a Scrapy setting.",
+        ),
+    ]  # fmt: skip
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _since_date(since: str | None) -> date | None:
+    """`--since` as a date; a UserError when it is not one."""
+    from crawler.dates import parse_date
+
+    since_iso = parse_date(since) if since else None
+    if since and not since_iso:
+        raise UserError(f"--since: not a date: {since!r} (use YYYY-MM-DD)")
+    return date.fromisoformat(since_iso[:10]) if since_iso else None
+
+
 @cli.command()
-@click.option(
-    "--source",
-    "sources",
-    multiple=True,
-    metavar="ID",
-    help="Crawl only these sources (repeatable).",
-)
-@click.option(
-    "--replay",
-    multiple=True,
-    metavar="WARC",
-    help="Answer every request from this WARC file or folder; no network.",
-)
-@click.option(
-    "--urls",
-    "urls_file",
-    type=click.Path(exists=True, dir_okay=False),
-    help="Crawl the article URLs listed in this file (only them, unless --source is given too).",
-)
-@click.option(
-    "--since", metavar="DATE", help="Skip articles published before this date (YYYY-MM-DD)."
-)
-@click.option("--max-pages", type=int, help="Listing pages to follow per listing.")
+@_spider_options
 @click.option(
     "--db", "db_path", default=DEFAULT_DB, show_default=True, help="SQLite database to write."
-)
-@click.option(
-    "--data-dir", default="data", show_default=True, help="Where WARC archives of live crawls go."
-)
-@click.option(
-    "-s",
-    "--set",
-    "overrides",
-    multiple=True,
-    metavar="NAME=VALUE",
-    help="Override a Scrapy setting.",
 )
 @user_errors
 def crawl(
@@ -116,16 +126,12 @@ def crawl(
 ) -> None:
     """Crawl the registry's sources (or a WARC archive of them) into the database."""
     from crawler.crawl import run_crawl
-    from crawler.dates import parse_date
 
-    since_iso = parse_date(since) if since else None
-    if since and not since_iso:
-        raise UserError(f"--since: not a date: {since!r} (use YYYY-MM-DD)")
     run = run_crawl(
         sources=sources,
         replay=replay,
         urls_file=urls_file,
-        since=date.fromisoformat(since_iso[:10]) if since_iso else None,
+        since=_since_date(since),
         max_pages=max_pages,
         db_path=db_path,
         data_dir=data_dir,
@@ -170,20 +176,7 @@ REDIS_HELP = "The Redis server of the frontier and the hand-off stream (redis://
 @click.option(
     "--stream", default="yrd:articles", show_default=True, help="Stream the writer reads."
 )
-@click.option("--source", "sources", multiple=True, metavar="ID", help="Only these sources.")
-@click.option("--replay", multiple=True, metavar="WARC", help="Answer requests from this archive.")
-@click.option(
-    "--urls",
-    "urls_file",
-    type=click.Path(exists=True, dir_okay=False),
-    help="Also crawl the article URLs in this file.",
-)
-@click.option("--since", metavar="DATE", help="Skip articles published before this date.")
-@click.option("--max-pages", type=int, help="Listing pages to follow per listing.")
-@click.option(
-    "--data-dir", default="data", show_default=True, help="Where this worker's WARC files go."
-)
-@click.option("-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE")
+@_spider_options
 @user_errors
 def worker(
     redis_url: str,
@@ -198,12 +191,9 @@ def worker(
     overrides: tuple[str, ...],
 ) -> None:
     """Crawl as one of many workers sharing a Redis frontier; articles go to the writer."""
-    from crawler.dates import parse_date
     from crawler.worker import run_worker
 
-    since_iso = parse_date(since) if since else None
-    if since and not since_iso:
-        raise UserError(f"--since: not a date: {since!r} (use YYYY-MM-DD)")
+    since_day = _since_date(since)
     _redis(redis_url)
     status = run_worker(
         redis_url=redis_url,
@@ -212,7 +202,7 @@ def worker(
         sources=sources,
         replay=replay,
         urls_file=urls_file,
-        since=date.fromisoformat(since_iso[:10]) if since_iso else None,
+        since=since_day,
         max_pages=max_pages,
         data_dir=data_dir,
         overrides=_name_values(overrides),

@@ -5,12 +5,27 @@ from __future__ import annotations
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import redis
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def build_snapshot(folder: Path) -> Path:
+    """The demo snapshot and its lists, built by the demo's own script into `folder`."""
+    subprocess.run(
+        [sys.executable, "demo/build_snapshot.py", "--out", str(folder)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    return folder
 
 
 def free_port() -> int:

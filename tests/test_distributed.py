@@ -22,6 +22,7 @@ import redis
 
 from crawler.archive import ReplayArchive
 from crawler.items import Article
+from tests.conftest import build_snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
 STREAM = "yrd:articles"
@@ -30,15 +31,7 @@ CRAWLED = re.compile(r"Crawled \(\d+\) <GET (\S+)>")
 
 @pytest.fixture(scope="module")
 def snapshot(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("snapshot")
-    subprocess.run(
-        [sys.executable, "demo/build_snapshot.py", "--out", str(folder)],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    return folder
+    return build_snapshot(tmp_path_factory.mktemp("snapshot"))
 
 
 STARTED: list[subprocess.Popen] = []

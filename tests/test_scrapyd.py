@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import free_port
+from tests.conftest import build_snapshot, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -64,14 +64,7 @@ def scrapyd(tmp_path: Path) -> Iterator[str]:
 
 
 def test_deploy_schedule_and_find_the_articles(scrapyd: str, tmp_path: Path) -> None:
-    snapshot = tmp_path / "snapshot"
-    subprocess.run(
-        [sys.executable, "demo/build_snapshot.py", "--out", str(snapshot)],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
+    snapshot = build_snapshot(tmp_path / "snapshot")
     deploy = subprocess.run(
         [str(BIN / "scrapyd-deploy"), "remote", "--version", "test-1"],
         cwd=ROOT,
