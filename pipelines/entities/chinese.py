@@ -9,14 +9,13 @@ jieba decides where words begin and end, so a place name inside a longer word (ä
 
 from __future__ import annotations
 
-import logging
 import re
-from functools import cache
 
 from crawler.chinese import CJK, has_cjk
 from crawler.items import Entity
 from crawler.text import ArticleText
 
+from . import segment
 from .lexicon import Lexicon, rank
 from .places import Match, choose
 from .spans import Span
@@ -71,29 +70,11 @@ _AFTER_NAME = re.compile(
 )
 
 
-@cache
-def _jieba():  # type: ignore[no-untyped-def]
-    import jieba
-    import jieba.posseg
-
-    jieba.setLogLevel(logging.WARNING)
-    return jieba.posseg
-
-
-def _words(text: str) -> list[tuple[str, str, int]]:
-    """(word, flag, start) for every jieba word, offsets recomputed from the lengths."""
-    out, pos = [], 0
-    for w in _jieba().lcut(text):
-        out.append((w.word, w.flag, pos))
-        pos += len(w.word)
-    return out
-
-
 def find_chinese(doc: ArticleText, lex: Lexicon) -> list[Span]:
     if not has_cjk(doc.body):
         return []
     original, text = doc.body, doc.simplified  # one for one: offsets index the original
-    words = _words(text)
+    words = segment.words(text)
     spans = _gazetteer(text, lex, words)
     spans += _suffixed(text, words, lex)
     spans += _people(text, original, words, lex)

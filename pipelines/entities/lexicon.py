@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -33,6 +33,7 @@ _LEVEL_RANK = {
 _WORD = re.compile(r"[^\s,;:!?\"“”()\[\]{}<>|/]+")
 
 
+@lru_cache(maxsize=1 << 16)
 def norm_key(phrase: str) -> str:
     """The lookup key of a phrase: casefolded words, straight apostrophes, hyphens as spaces."""
     words = []
@@ -69,6 +70,7 @@ class Lexicon:
     surnames: frozenset[str] = frozenset()
     syllables: frozenset[str] = frozenset()
     max_en_words: int = 1
+    en_first_words: frozenset[str] = frozenset()  # first word of every English key
     max_zh_chars: int = 1
     zh_first_chars: frozenset[str] = frozenset()
     # division code -> (province, prefecture-level city) names, for faceting places
@@ -271,6 +273,7 @@ def load() -> Lexicon:
     )
     lex.syllables = frozenset((DATA / "pinyin.txt").read_text(encoding="ascii").split())
     lex.zh_first_chars = frozenset(k[0] for k in lex.zh)
+    lex.en_first_words = frozenset(k.split(" ", 1)[0] for k in lex.en)
     for candidates in (*lex.en.values(), *lex.zh.values()):
         for candidate in candidates:
             lex.locate_area(candidate.entity)

@@ -103,6 +103,10 @@ _TYPE_ORDER = (
     "company",
 )
 _SUCH_AS = ("such as", "including", "like")
+# Longer runs of capitalised words (title-case headlines, lists of names) are read in pieces of
+# this many tokens, so the work per chain stays bounded; the longest organisation name seen in
+# the corpus has 12 tokens.
+MAX_CHAIN = 24
 
 
 def _heads(lex: Lexicon) -> dict[str, str]:
@@ -157,6 +161,7 @@ def chains(
         j = i + 1
         while (
             j < n
+            and j - i < MAX_CHAIN
             and toks[j].start not in blocked
             and (joined(text, toks[j - 1], toks[j]) or corporate_comma(text, toks, j))
         ):

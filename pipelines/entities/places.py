@@ -24,19 +24,25 @@ class Match:
 
 
 def gazetteer_matches(text: str, toks: list[Token], lex: Lexicon) -> list[Match]:
-    """Longest lexicon phrases starting at each token; a phrase must start with a capital."""
+    """Longest lexicon phrases starting at each token; a phrase must start with a capital.
+
+    A phrase's key is built from its tokens' keys (joined tokens have only blanks between them),
+    and only tokens whose first word starts some lexicon phrase are tried."""
+    inner = [norm_key(text[t.start : t.full_end]) for t in toks]  # "People's" inside a phrase
+    last = [norm_key(t.text) for t in toks]
     out = []
     n = len(toks)
     for i, t in enumerate(toks):
-        if not t.cap:
+        if not t.cap or last[i].split(" ", 1)[0] not in lex.en_first_words:
             continue
         j = i + 1
         while j < n and j - i < lex.max_en_words and joined(text, toks[j - 1], toks[j]):
             j += 1
         for k in range(j, i, -1):
-            surface = text[t.start : toks[k - 1].end]
-            key = norm_key(surface)
-            cands = lex.lookup_en(key, surface) if key in lex.en else []
+            key = " ".join(p for p in [*inner[i : k - 1], last[k - 1]] if p)
+            if key not in lex.en:
+                continue
+            cands = lex.lookup_en(key, text[t.start : toks[k - 1].end])
             if cands:
                 out.append(Match(t.start, toks[k - 1].end, cands))
                 break
