@@ -43,6 +43,7 @@ def _matches(m: Mention, want: dict[str, Any]) -> bool:
         "text": m.text,
         "code": ent.code,
         "name": ent.name,
+        "name_zh": ent.name_zh,
         "subtype": ent.subtype,
         "title": m.title,
         "roles": m.roles,

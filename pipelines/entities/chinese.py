@@ -10,6 +10,8 @@ jieba decides where words begin and end, so a place name inside a longer word (�
 from __future__ import annotations
 
 import re
+from functools import cache
+from typing import Any
 
 from crawler.chinese import CJK, has_cjk
 from crawler.items import Entity
@@ -18,6 +20,7 @@ from crawler.text import ArticleText
 from . import segment
 from .lexicon import Lexicon, rank
 from .places import Match, choose
+from .romanize import pinyin_name, split_name
 from .spans import Span
 
 _NOUNISH = ("n", "ns", "nt", "nz", "nr", "j", "vn", "an", "eng", "nrt", "nrfg", "b")
@@ -182,16 +185,6 @@ def _suffixed(text: str, words: list[tuple[str, str, int]], lex: Lexicon) -> lis
     return out
 
 
-def _name_start(words: list[tuple[str, str, int]], k: int) -> bool:
-    """Does a personal name start at word k? Not a common word (贺信) or a function word (向)."""
-    if k >= len(words):
-        return False
-    w, flag, _ = words[k]
-    if len(w) >= 2:
-        return flag.startswith("nr")
-    return not flag.startswith(("p", "c", "u", "d", "r", "m", "q"))
-
-
 def _name_lengths(text: str, p: int, flag_at: dict[int, str]) -> list[int]:
     """Lengths (3 or 2) of the name at p that end before punctuation or a following word;
     王凯说 is 王凯 + 说 when 说 can start the next word, and 贺信中 is no name: jieba reads 中 as
@@ -217,28 +210,120 @@ def _name_lengths(text: str, p: int, flag_at: dict[int, str]) -> list[int]:
 def _people(
     text: str, original: str, words: list[tuple[str, str, int]], lex: Lexicon
 ) -> list[Span]:
-    """Title word then a surname and one or two characters: 苏州市委书记曹路宝. Titles are kept as
-    written (traditional stays traditional); names are simplified, so one person is one entity."""
-    titles = sorted(lex.words["zh"]["title_words"], key=len, reverse=True)
+    """People in Chinese text, introduced by what stands before them:
+    - a title word: 苏州市委书记曹路宝 (the title reaches back over the body that holds it);
+    - a byline label: 作者：唐闻宜, 记者 王凯;
+    - the list a titled name opens: 区领导陆振华、张瑛、虞美华 (each item a name);
+    and later "surname + title" (曹书记) when one person of the article has that surname.
+    Titles are kept as written (traditional stays traditional); the entity's name is the
+    pinyin ("Cao Lubao") and name_zh the simplified characters, so one person is one entity
+    in Chinese and English articles."""
+    zh = lex.words["zh"]
+    titles = sorted(zh["title_words"], key=len, reverse=True)
     flag_at = {s: f for _, f, s in words}
-    out = []
+    out: list[Span] = []
     for k, (w, _flag, s) in enumerate(words):
         title_word = next((t for t in titles if w.endswith(t)), None)
         if not title_word:
             continue
         p = s + len(w)
-        if p >= len(text) or text[p] not in _SURNAMES_ZH or not _name_start(words, k + 1):
+        if not _name_start(words, k + 1, text, p):
             continue
-        for length in _name_lengths(text, p, flag_at):
-            name = text[p : p + length]
-            b = k
-            while b > 0 and _orgish(words[b - 1], lex) and s - words[b - 1][2] <= 14:
-                b -= 1
-            title = original[words[b][2] : p]
-            org = title[: -len(title_word)]
-            title_word = title[-len(title_word) :]
-            role = {"role": title_word, **({"organization": org} if org else {})}
-            ent = Entity(type="person", name=name, name_zh=name)
-            out.append(Span(p, p + length, ent, title=title, roles=[role]))
+        length = _name_length(text, p, flag_at)
+        if not length:
+            continue
+        b = k
+        while b > 0 and _orgish(words[b - 1], lex) and s - words[b - 1][2] <= 14:
+            b -= 1
+        title = original[words[b][2] : p]
+        org = title[: -len(title_word)]
+        role = {"role": title[-len(title_word) :], **({"organization": org} if org else {})}
+        out.append(_person(text, p, length, title=title, roles=[role]))
+        out.extend(_listed(text, p + length, flag_at))
+    out += _bylines(text, original, flag_at, lex)
+    return out + _surname_titles(text, original, out, titles)
+
+
+def _person(text: str, p: int, length: int, **kw: Any) -> Span:
+    name = text[p : p + length]
+    ent = Entity(type="person", name=pinyin_name(name), name_zh=name)
+    return Span(p, p + length, ent, **kw)
+
+
+def _name_start(words: list[tuple[str, str, int]], k: int, text: str, p: int) -> bool:
+    """Does a personal name start at word k (offset p)? A surname, and not a common word (贺信)
+    or a function word (向)."""
+    if k >= len(words) or p >= len(text) or text[p] not in _SURNAMES_ZH:
+        return False
+    w, flag, _ = words[k]
+    if len(w) >= 2:
+        return flag.startswith("nr")
+    return not flag.startswith(("p", "c", "u", "d", "r", "m", "q"))
+
+
+def _name_length(text: str, p: int, flag_at: dict[int, str]) -> int:
+    lengths = _name_lengths(text, p, flag_at)
+    return lengths[0] if lengths else 0
+
+
+def _listed(text: str, p: int, flag_at: dict[int, str]) -> list[Span]:
+    """Further names in a list opened by a titled name: 、张瑛、虞美华."""
+    out = []
+    while p < len(text) - 2 and text[p] == "、" and text[p + 1] in _SURNAMES_ZH:
+        length = _name_length(text, p + 1, flag_at)
+        if not length:
             break
+        out.append(_person(text, p + 1, length))
+        p += 1 + length
     return out
+
+
+def _bylines(text: str, original: str, flag_at: dict[int, str], lex: Lexicon) -> list[Span]:
+    """作者：唐闻宜, （记者 王凯 通讯员 李明）: the label is the title."""
+    out = []
+    for m in _byline_pattern(tuple(lex.words["zh"]["byline_labels"])).finditer(text):
+        p = m.end()
+        if p < len(text) and text[p] in _SURNAMES_ZH:
+            length = _name_length(text, p, flag_at)
+            if length:
+                label = original[m.start(1) : m.end(1)]
+                out.append(_person(text, p, length, title=label, roles=[{"role": label}]))
+    return out
+
+
+@cache
+def _byline_pattern(labels: tuple[str, ...]) -> re.Pattern[str]:
+    alternation = "|".join(sorted(map(re.escape, labels), key=len, reverse=True))
+    return re.compile(rf"(?<![\u4e00-\u9fff])({alternation})[ \t\u3000]*[：:]?[ \t\u3000]*")
+
+
+def _surname_titles(text: str, original: str, people: list[Span], titles: list[str]) -> list[Span]:
+    """曹书记 after 曹路宝: the surname and a title, tied to the article's one person with that
+    surname."""
+    by_surname: dict[str, set[str]] = {}
+    ents: dict[str, Entity] = {}
+    for span in people:
+        surname = split_name(span.entity.name_zh or "")[0]
+        by_surname.setdefault(surname, set()).add(span.entity.id)
+        ents[span.entity.id] = span.entity
+    unique = {s: ents[next(iter(ids))] for s, ids in by_surname.items() if len(ids) == 1}
+    if not unique:
+        return []
+    taken = {(s.start, s.end) for s in people}
+    out = []
+    pattern = _surname_title_pattern(tuple(sorted(unique)), tuple(titles))
+    for m in pattern.finditer(text):
+        if (m.start(1), m.end(1)) in taken:
+            continue
+        title = original[m.start(2) : m.end(2)]
+        out.append(
+            Span(m.start(1), m.end(1), unique[m.group(1)], title=title, roles=[{"role": title}])
+        )
+    return out
+
+
+@cache
+def _surname_title_pattern(surnames: tuple[str, ...], titles: tuple[str, ...]) -> re.Pattern[str]:
+    names = "|".join(map(re.escape, surnames))
+    words = "|".join(sorted(map(re.escape, titles), key=len, reverse=True))
+    return re.compile(rf"(?<![\u4e00-\u9fff])({names})({words})")

@@ -22,6 +22,7 @@ from .spans import Span
 from .tokens import Token, corporate_comma, joined
 
 _CONNECTORS = frozenset({"of", "the", "and", "for", "&", "in", "at", "on"})
+_INITIAL = re.compile(r"[A-Z]\.")
 _REPORTING = re.compile(r"\b(?:said|says|told|added|noted|stressed|explained)\b")
 
 
@@ -49,6 +50,7 @@ def _build_lists(lex: Lexicon) -> dict[str, frozenset[str]]:
         "org_nouns": frozenset(x.casefold() for x in w["title_org_nouns"]),
         "not_name_words": frozenset(x.casefold() for x in w["not_name_words"]),
         "english_surnames": frozenset(w["english_word_surnames"]),
+        "head_titles": frozenset(x.casefold() for x in w["head_title_words"]),
     }
 
 
@@ -124,15 +126,23 @@ def pinyin_names(text: str, toks: list[Token], lex: Lexicon) -> list[tuple[int, 
 
 
 def _name_after(text: str, toks: list[Token], i: int, lex: Lexicon, max_len: int = 3) -> int:
-    """How many name-shaped tokens start at i (0 if none)."""
+    """How many name-shaped tokens start at i (0 if none); a middle initial ("Brian L. Halla")
+    does not count towards `max_len`."""
     L = lists(lex)
-    n = 0
-    while i + n < len(toks) and n < max_len and _is_name_word(toks[i + n], lex, L):
-        if n and not joined(text, toks[i + n - 1], toks[i + n]):
+    n = initials = 0
+    while i + n < len(toks) and n < max_len + initials:
+        tok = toks[i + n]
+        if n and not joined(text, toks[i + n - 1], tok):
+            break
+        if n and _INITIAL.fullmatch(tok.text) and i + n + 1 < len(toks):
+            initials += 1
+        elif not _is_name_word(tok, lex, L):
             break
         n += 1
-        if toks[i + n - 1].possessive:
+        if tok.possessive:
             break
+    while n and _INITIAL.fullmatch(toks[i + n - 1].text):
+        n -= 1  # a name ends in a name word, not an initial
     return n
 
 
@@ -149,6 +159,29 @@ def _prefix_title_before(text: str, toks: list[Token], i: int, lex: Lexicon) -> 
         ):
             return k
     return 0
+
+
+def _title_before_comma(
+    text: str, toks: list[Token], i: int, lex: Lexicon
+) -> tuple[int, int] | None:
+    """ "The group's general manager, Federico Zoppas, visited": the lowercase title that ends
+    right before ", <name>" (character span), or None. Capitalised words other than title words
+    stop it, so "In Beijing, Wang Wei" is no title."""
+    L = lists(lex)
+    if i == 0 or not re.fullmatch(r", ?", text[toks[i - 1].full_end : toks[i].start]):
+        return None
+    k = i - 1
+    first = None
+    while k >= 0 and i - k <= 4 and toks[k].lower in L["title"] and not toks[k].possessive:
+        if toks[k].text[:1].isupper() and toks[k].lower not in L["prefix"]:
+            break
+        first = k
+        if k == 0 or not joined(text, toks[k - 1], toks[k]):
+            break
+        k -= 1
+    if first is None or not any(toks[m].lower in L["head_titles"] for m in range(first, i)):
+        return None
+    return toks[first].start, toks[i - 1].end
 
 
 def read_title(
@@ -246,6 +279,11 @@ def find_people(text: str, toks: list[Token], lex: Lexicon) -> list[Span]:
         if n < 2 or (i > 0 and joined(text, toks[i - 1], toks[i]) and toks[i - 1].cap):
             continue
         end = toks[i + n - 1]
+        lead = _title_before_comma(text, toks, i, lex)
+        if lead and text[end.full_end : end.full_end + 1] in (",", ""):
+            names[i] = (i, i + n)
+            titles[i] = lead
+            continue
         after = text[end.full_end : end.full_end + 2]
         before = text[max(0, toks[i].start - 12) : toks[i].start]
         if (

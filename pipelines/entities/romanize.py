@@ -1,0 +1,53 @@
+"""Chinese personal names in Hanyu Pinyin, the way English-language news writes them.
+
+曹路宝 -> "Cao Lubao": surname, a space, the given name's syllables run together, each part
+capitalised. The readings come from pypinyin; a surname whose everyday reading differs from its
+reading as a surname (单 is Shan, 曾 Zeng, 解 Xie) is read from `lexicon.yml`, as are the few
+characters read otherwise in given names (长 is chang), and ü is written
+"yu" after l and n (吕 -> Lyu), as Chinese passports and Xinhua do. A person named in characters
+in one article and in pinyin in another is then one entity (`person:cao lubao`).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from crawler.chinese import has_cjk
+
+from .lexicon import load
+
+
+@cache
+def _readings() -> tuple[dict[str, str], tuple[str, ...], dict[str, str]]:
+    zh = load().words["zh"]
+    compound = tuple(sorted(zh["compound_surnames"], key=len, reverse=True))
+    return dict(zh["surname_readings"]), compound, dict(zh["given_name_readings"])
+
+
+def split_name(name: str) -> tuple[str, str]:
+    """(surname, given name): 欧阳修 -> (欧阳, 修), 曹路宝 -> (曹, 路宝)."""
+    _, compound, _ = _readings()
+    for surname in compound:
+        if name.startswith(surname) and len(name) > len(surname):
+            return surname, name[len(surname) :]
+    return name[:1], name[1:]
+
+
+def pinyin_name(name: str) -> str:
+    """ "Cao Lubao" for 曹路宝; the name unchanged when it holds no Chinese character."""
+    from pypinyin import Style, lazy_pinyin
+
+    if not has_cjk(name):
+        return name
+    surname, given = split_name(name)
+    readings, _, given_readings = _readings()
+    family = readings.get(surname) or "".join(lazy_pinyin(surname, style=Style.NORMAL))
+    first = "".join(
+        given_readings.get(c) or "".join(lazy_pinyin(c, style=Style.NORMAL)) for c in given
+    )
+    parts = [_ascii(p).capitalize() for p in (family, first) if p]
+    return " ".join(parts) if parts and all(p.isascii() for p in parts) else name
+
+
+def _ascii(syllables: str) -> str:
+    return syllables.replace("lv", "lyu").replace("nv", "nyu").replace("v", "u")
