@@ -60,7 +60,7 @@ class Candidate:
     bare: bool = False  # a county name without its suffix ("Xiangcheng"): weaker evidence
 
 
-@dataclass
+@dataclass(eq=False)  # compared and hashed by identity, so derived views can be cached per lexicon
 class Lexicon:
     en: dict[str, list[Candidate]] = field(default_factory=dict)  # norm_key -> candidates
     zh: dict[str, list[Candidate]] = field(default_factory=dict)  # Chinese name -> candidates

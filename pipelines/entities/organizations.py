@@ -16,6 +16,8 @@ is research), by the order party > company suffix > university > research > medi
 
 from __future__ import annotations
 
+from functools import cache
+
 from crawler.items import Entity
 
 from .lexicon import Lexicon, norm_key
@@ -110,13 +112,38 @@ MAX_CHAIN = 24
 
 
 def _heads(lex: Lexicon) -> dict[str, str]:
-    """Lowercase head word -> organisation type (first listed type wins)."""
+    """Lowercase head word -> organisation type (first listed type wins); weak company heads
+    are companies too (`_named` decides whether the chain before them is a name)."""
     out: dict[str, str] = {}
     for typ, words in lex.words["org_heads"].items():
         for w in words:
             if " " not in w:
                 out.setdefault(w.casefold(), typ)
+    for w in lex.words["weak_company_heads"]:
+        out.setdefault(w.casefold(), "company")
     return out
+
+
+@cache
+def _weak(lex: Lexicon) -> tuple[frozenset[str], frozenset[str]]:
+    """(weak company heads, generic words), casefolded."""
+    w = lex.words
+    weak = frozenset(x.casefold() for x in w["weak_company_heads"])
+    generic = {x.casefold() for x in w["generic_words"]}
+    generic |= {x.casefold() for xs in w["org_heads"].values() for x in xs}
+    generic |= {x.casefold() for x in w["title_words"]} | {x.casefold() for x in w["event_words"]}
+    return weak - {h.casefold() for xs in w["org_heads"].values() for h in xs}, frozenset(generic)
+
+
+def _named(toks: list[Token], start: int, end: int, lex: Lexicon) -> bool:
+    """Does the chain hold a word that can be a firm's name (Tongfu, Sigurd, Longji), not only
+    ordinary capitalised words (Information Technology) and place names ("Wuxi Power" may be
+    a utility, a plant or a sector)?"""
+    _, generic = _weak(lex)
+    return any(
+        t.lower not in generic and not t.text.isdigit() and not lex.lookup_en(t.lower, t.text)
+        for t in toks[start:end]
+    )
 
 
 def _suffix_set(lex: Lexicon, key: str) -> list[tuple[str, ...]]:
@@ -163,7 +190,11 @@ def chains(
             j < n
             and j - i < MAX_CHAIN
             and toks[j].start not in blocked
-            and (joined(text, toks[j - 1], toks[j]) or corporate_comma(text, toks, j))
+            and (
+                joined(text, toks[j - 1], toks[j])
+                or corporate_comma(text, toks, j)
+                or bracketed(text, toks, j)
+            )
         ):
             t = toks[j]
             if t.lower == "the" and toks[j - 1].lower not in ("of", "for"):
@@ -186,6 +217,21 @@ def chains(
         out.append((i, j))
         i = j
     return out
+
+
+def bracketed(text: str, toks: list[Token], j: int) -> bool:
+    """ "Wintech Nano (Suzhou) Co., Ltd.", "Communist Party of China (CPC) Central Committee": one
+    capitalised word in brackets inside a name, when the name goes on after the bracket."""
+    if j + 1 < len(toks) and text[toks[j - 1].full_end : toks[j].start] == " (":
+        return (
+            text[toks[j].full_end : toks[j + 1].start] == ") " and toks[j].cap and toks[j + 1].cap
+        )
+    return (
+        j >= 2
+        and text[toks[j - 1].full_end : toks[j].start] == ") "
+        and text[toks[j - 2].full_end : toks[j - 1].start] == " ("
+        and toks[j].cap
+    )
 
 
 def _ends_with(words: list[str], suffixes: list[tuple[str, ...]]) -> bool:
@@ -248,6 +294,12 @@ def _from_chain(
         typ = _span_type(toks, start, last_head, end, heads)
         if typ is None or end - start < 2:
             return []
+        weak, _ = _weak(lex)
+        strong = [
+            k for k in range(start, end) if toks[k].lower in heads and toks[k].lower not in weak
+        ]
+        if not strong and not _named(toks, start, last_head, lex):
+            break  # "Information Technology" is no company ("... Technology Park" may be a zone)
         if (
             toks[last_head].lower in ("center", "centre")
             and typ == "research"
