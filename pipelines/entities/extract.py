@@ -16,6 +16,7 @@ from dataclasses import replace
 from crawler.items import Entity, Mention
 from crawler.text import ArticleText
 
+from . import context
 from .chinese import find_chinese
 from .industries import find_industries
 from .lexicon import Lexicon, load
@@ -27,9 +28,6 @@ from .tokens import tokenize
 
 log = logging.getLogger(__name__)
 _LATIN = re.compile(r"[A-Za-z]{2}")
-_UNIT = re.compile(
-    r"[ \t]+(?:International|Global|Cloud|China|Technologies|Technology|Holdings|Group|Capital|Bank|Research|Labs)\b"
-)
 _ACRONYM_DEF = re.compile(r"\s*[（(]([A-Z][A-Za-z0-9&]{1,9})[)）]")
 
 
@@ -87,31 +85,22 @@ def _english(text: str, lex: Lexicon) -> list[Span]:
     toks = tokenize(text)
     people = find_people(text, toks, lex)
     blocked = {p.start for p in people}
-    spans = people + find_organizations(text, toks, lex, blocked)
+    orgs = find_organizations(text, toks, lex, blocked)
     matches = gazetteer_matches(text, toks, lex)
     chosen = choose(matches, lex)
+    places = []
     for k, m in enumerate(matches):
         cand = chosen[k]
-        spans.append(Span(m.start, m.end, cand.entity, strength=1 if cand.bare else 2))
-        if cand.entity.type == "organization":
-            spans.extend(_business_unit(text, m.start, m.end, cand.entity))
-    return spans
-
-
-def _business_unit(text: str, start: int, end: int, parent: Entity) -> list[Span]:
-    """ "Tmall International", "Alibaba Cloud": a known company name plus a unit word is a company."""
-    m = _UNIT.match(text, end)
-    if not m or parent.subtype != "company":
-        return []
-    name = " ".join(text[start : m.end()].split())
-    return [
-        Span(
-            start,
-            m.end(),
-            Entity(type="organization", name=name, subtype=parent.subtype),
-            strength=2,
-        )
-    ]
+        span = Span(m.start, m.end, cand.entity, strength=1 if cand.bare else 2)
+        (orgs if cand.entity.type == "organization" else places).append(span)
+    orgs += context.wires(text, lex) + context.lowercase_bodies(text, places, lex)
+    short = context.short_names(text, toks, orgs, lex)
+    shorts = {text[s.start : s.end] for s in short}
+    people = [p for p in people if text[p.start : p.end] not in shorts]  # "Zoppas" the company
+    orgs += short
+    orgs += context.coordinated(text, toks, people + orgs + places, lex)
+    orgs += context.units(text, orgs)
+    return people + orgs + places
 
 
 def _located(span: Span, lex: Lexicon) -> Span:

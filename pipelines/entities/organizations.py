@@ -92,6 +92,19 @@ _CENTRE_QUALIFIERS = frozenset(
         "trade",
         "business",
         "investment",
+        # a nation's business centre ("German Centre") is an organisation, not a building
+        "german",
+        "japanese",
+        "korean",
+        "american",
+        "french",
+        "british",
+        "italian",
+        "swiss",
+        "dutch",
+        "european",
+        "singapore",
+        "israeli",
     ]
 )
 _TYPE_ORDER = (
@@ -103,8 +116,9 @@ _TYPE_ORDER = (
     "government",
     "association",
     "company",
+    "other",
 )
-_SUCH_AS = ("such as", "including", "like")
+_SUCH_AS = ("such as", "including", "like", "include", "includes", "included")
 # Longer runs of capitalised words (title-case headlines, lists of names) are read in pieces of
 # this many tokens, so the work per chain stays bounded; the longest organisation name seen in
 # the corpus has 12 tokens.
@@ -271,6 +285,8 @@ def _from_chain(
             return _from_chain(text, toks, i, k, lex, heads) + _from_chain(
                 text, toks, k + 1, j, lex, heads
             )
+    if _ends_with(words, _suffix_set(lex, "troupe_heads")):
+        return [_org(text, toks, i, j, "other")]
     if _ends_with(words, _suffix_set(lex, "venue_heads")):
         return [_place(text, toks, i, j, "venue")]
     # Segments split at "of": the organisation starts at the first segment holding a head.
@@ -337,7 +353,9 @@ def _appositives(
                 k += len(words)
                 listing = True
                 break
-        if not listing and not joined(text, t, toks[k]):
+        # "the group's subsidiary, SIPA.": a name set off by commas after the descriptor
+        apposed = not listing and text[t.full_end : toks[k].start] == ", "
+        if not listing and not apposed and not joined(text, t, toks[k]):
             continue
         while k < n:
             while k < n and toks[k].lower in ("the", "and", "or"):
@@ -353,6 +371,8 @@ def _appositives(
             ):
                 j += 1
             name = text[toks[k].start : toks[j - 1].end]
+            if apposed and text[toks[j - 1].full_end : toks[j - 1].full_end + 1] not in (",", "."):
+                break
             if all(lex.lookup_en(norm_key(part), part) for part in name.split("-")):
                 pass  # "China-Singapore": a partnership of places, not a company
             elif not lex.lookup_en(norm_key(name), name) or any(
@@ -370,11 +390,68 @@ def _appositives(
     return out
 
 
+@cache
+def _context_phrases(lex: Lexicon) -> dict[tuple[str, ...], int]:
+    """Context phrases by their words, with the longest phrase length."""
+    phrases = {tuple(p.casefold().split()) for p in lex.words["company_contexts"]}
+    return {p: len(p) for p in phrases}
+
+
+def _contexts(
+    text: str, toks: list[Token], lex: Lexicon, heads: dict[str, str], blocked: set[int]
+) -> list[Span]:
+    """ "signed a contract with BayernLB", "the new plant of Thermo Fisher", "founded Wintech
+    Nano": a capitalised name right after such words is a company, unless it is a place, a
+    person, a title or only ordinary words. Names with a head noun are left to the chains."""
+    phrases = _context_phrases(lex)
+    longest = max(phrases.values(), default=0)
+    out = []
+    n = len(toks)
+    for i in range(n - 1):
+        if not any(
+            tuple(t.lower for t in toks[i - k + 1 : i + 1]) in phrases
+            for k in range(1, longest + 1)
+            if i - k + 1 >= 0
+        ):
+            continue
+        k = i + 1
+        if toks[k].lower == "the" and k + 1 < n:
+            k += 1
+        if (
+            not toks[k].cap
+            or toks[k].start in blocked
+            or toks[k].text.isupper()
+            and len(toks[k].text) < 2
+        ):
+            continue
+        j = k + 1
+        while (
+            j < n
+            and j - k < 4
+            and joined(text, toks[j - 1], toks[j])
+            and toks[j].cap
+            and toks[j].start not in blocked
+        ):
+            j += 1
+        if any(t.lower in heads for t in toks[k:j]) or not _named(toks, k, j, lex):
+            continue
+        name = text[toks[k].start : toks[j - 1].end]
+        if lex.lookup_en(norm_key(name), name) or lists_title(lex, toks[k].lower):
+            continue
+        out.append(_org(text, toks, k, j, "company"))
+    return out
+
+
+def lists_title(lex: Lexicon, word: str) -> bool:
+    return word in {t.casefold() for t in lex.words["title_words"]}
+
+
 def find_organizations(text: str, toks: list[Token], lex: Lexicon, blocked: set[int]) -> list[Span]:
-    """Organisation (and zone/venue place) candidates from chains and appositives."""
+    """Organisation (and zone/venue place) candidates from chains, appositives and contexts."""
     heads = _heads(lex)
     spans = []
     for i, j in chains(text, toks, blocked, heads):
         spans.extend(_from_chain(text, toks, i, j, lex, heads))
     spans.extend(_appositives(text, toks, lex, heads, blocked))
+    spans.extend(_contexts(text, toks, lex, heads, blocked))
     return spans
