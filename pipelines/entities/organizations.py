@@ -22,7 +22,7 @@ from crawler.items import Entity
 
 from .lexicon import Lexicon, norm_key
 from .spans import Span
-from .tokens import Token, corporate_comma, joined
+from .tokens import Token, bracketed, corporate_comma, joined
 
 _INNER = frozenset({"of", "and", "for", "&", "the", "on", "de"})
 _COMPANY_SUFFIX = frozenset(
@@ -231,21 +231,6 @@ def chains(
         out.append((i, j))
         i = j
     return out
-
-
-def bracketed(text: str, toks: list[Token], j: int) -> bool:
-    """ "Wintech Nano (Suzhou) Co., Ltd.", "Communist Party of China (CPC) Central Committee": one
-    capitalised word in brackets inside a name, when the name goes on after the bracket."""
-    if j + 1 < len(toks) and text[toks[j - 1].full_end : toks[j].start] == " (":
-        return (
-            text[toks[j].full_end : toks[j + 1].start] == ") " and toks[j].cap and toks[j + 1].cap
-        )
-    return (
-        j >= 2
-        and text[toks[j - 1].full_end : toks[j].start] == ") "
-        and text[toks[j - 2].full_end : toks[j - 1].start] == " ("
-        and toks[j].cap
-    )
 
 
 def _ends_with(words: list[str], suffixes: list[tuple[str, ...]]) -> bool:

@@ -19,9 +19,10 @@ from crawler.items import Entity
 
 from .lexicon import Lexicon, norm_key
 from .spans import Span
-from .tokens import Token, corporate_comma, joined
+from .tokens import Token, bracketed, corporate_comma, joined
 
 _CONNECTORS = frozenset({"of", "the", "and", "for", "&", "in", "at", "on"})
+_TITLE_LEAD = frozenset({"a", "an", "the", "also", "currently", "now", "then", "formerly", "still"})
 _INITIAL = re.compile(r"[A-Z]\.")
 _REPORTING = re.compile(r"\b(?:said|says|told|added|noted|stressed|explained)\b")
 
@@ -146,6 +147,15 @@ def _name_after(text: str, toks: list[Token], i: int, lex: Lexicon, max_len: int
     return n
 
 
+def _coordinated_name(text: str, toks: list[Token], i: int, lex: Lexicon) -> tuple[int, int] | None:
+    """The name after " and " at token i, when a name just ended there."""
+    if i + 1 < len(toks) and toks[i].lower == "and" and joined(text, toks[i - 1], toks[i]):
+        n = _name_after(text, toks, i + 1, lex)
+        if n >= 2 and joined(text, toks[i], toks[i + 1]):
+            return i + 1, i + 1 + n
+    return None
+
+
 def _prefix_title_before(text: str, toks: list[Token], i: int, lex: Lexicon) -> int:
     """Number of tokens before index i that form a title such as "Vice Mayor" (0 if none)."""
     L = lists(lex)
@@ -189,13 +199,17 @@ def read_title(
 ) -> tuple[int, int] | None:
     """The title appositive starting at token i, as a character span, or None."""
     L = lists(lex)
-    if i < len(toks) and toks[i].lower in ("a", "an", "the") and i + 1 < len(toks):
-        i += 1
+    while i + 1 < len(toks) and toks[i].lower in _TITLE_LEAD:
+        i += 1  # ", also general secretary of ...", ", currently the chairman of ..."
     if i >= len(toks) or toks[i].lower not in L["title"]:
         return None
     last = i
     j = i + 1
-    while j < len(toks) and (joined(text, toks[j - 1], toks[j]) or corporate_comma(text, toks, j)):
+    while j < len(toks) and (
+        joined(text, toks[j - 1], toks[j])
+        or corporate_comma(text, toks, j)
+        or bracketed(text, toks, j)
+    ):
         t = toks[j]
         low = t.lower
         if t.start in person_starts:
@@ -259,7 +273,16 @@ def find_people(text: str, toks: list[Token], lex: Lexicon) -> list[Span]:
         n = names[i][1] - i if i in names else _name_after(text, toks, i, lex)
         if n >= 2:
             names.setdefault(i, (i, i + n))
-            titles[i] = (toks[i - k].start, toks[i - 1].end)
+            first = i - k
+            if first > 0 and joined(text, toks[first - 1], toks[first]):
+                place = toks[first - 1]  # "Yixing Mayor Chen Shoubin"
+                if any(c.entity.type == "place" for c in lex.lookup_en(place.lower, place.text)):
+                    first -= 1
+            titles[i] = (toks[first].start, toks[i - 1].end)
+            shared = _coordinated_name(text, toks, i + n, lex)
+            if shared is not None:  # "Performers Wang Fang and Zhao Wenlin"
+                names.setdefault(shared[0], shared)
+                titles[shared[0]] = titles[i]
     # Labelled names: "Editor: Yang Meiping".
     for m in re.finditer(
         r"(?m)(?:^|(?<=\s))(" + "|".join(map(re.escape, L["labels"])) + r")\s*[:：]\s*", text
@@ -268,7 +291,8 @@ def find_people(text: str, toks: list[Token], lex: Lexicon) -> list[Span]:
         if i is None:
             continue
         n = names[i][1] - i if i in names else _name_after(text, toks, i, lex)
-        if n >= 2 or (n == 1 and toks[i].text in lex.surnames):
+        alone = n == 1 and re.match(r"[ \t]*(?:\n|$)", text[toks[i].full_end :]) is not None
+        if n >= 2 or (n == 1 and (toks[i].text in lex.surnames or alone)):
             names.setdefault(i, (i, i + n))
             titles[i] = (m.start(1), m.end(1))
     # "<Name>, <title>" and reporting verbs, for names of any origin.
@@ -341,7 +365,13 @@ def _surname_mentions(text: str, toks: list[Token], lex: Lexicon, people: list[S
         span = Span(t.start, t.end, ents[next(iter(ids))])
         if k:
             span.title = text[toks[i - k].start : toks[i - 1].end]
-            span.start = t.start
             span.roles = [{"role": span.title}]
+        elif text[t.full_end : t.full_end + 1] == "," and i + 1 < len(toks):
+            stated = read_title(
+                text, toks, i + 1, lex, set()
+            )  # "said Li, currently the chairman of"
+            if stated:
+                span.title = text[stated[0] : stated[1]]
+                span.roles = split_roles(span.title, lex)
         out.append(span)
     return out

@@ -108,3 +108,18 @@ def corporate_comma(text: str, toks: list[Token], j: int) -> bool:
         and toks[j].lower in _CORPORATE
         and bool(re.fullmatch(r", ?", text[toks[j - 1].full_end : toks[j].start]))
     )
+
+
+def bracketed(text: str, toks: list[Token], j: int) -> bool:
+    """ "Wintech Nano (Suzhou) Co., Ltd.", "Communist Party of China (CPC) Central Committee": one
+    capitalised word in brackets inside a name, when the name goes on after the bracket."""
+    if j + 1 < len(toks) and text[toks[j - 1].full_end : toks[j].start] == " (":
+        return (
+            text[toks[j].full_end : toks[j + 1].start] == ") " and toks[j].cap and toks[j + 1].cap
+        )
+    return (
+        j >= 2
+        and text[toks[j - 1].full_end : toks[j].start] == ") "
+        and text[toks[j - 2].full_end : toks[j - 1].start] == " ("
+        and toks[j].cap
+    )
