@@ -79,9 +79,158 @@ def find_chinese(doc: ArticleText, lex: Lexicon) -> list[Span]:
     original, text = doc.body, doc.simplified  # one for one: offsets index the original
     words = segment.words(text)
     spans = _gazetteer(text, lex, words)
+    words = _split_at(words, {s.end for s in spans})
     spans += _suffixed(text, words, lex)
+    spans += _units(text, words, lex)
+    spans += _brands(text, words, lex, _covered(spans, len(text)))
+    spans += _accounts(text, lex)
     spans += _people(text, original, words, lex)
     return spans
+
+
+Word = tuple[str, str, int]
+_FUNCTION_FLAGS = ("p", "c", "u", "d", "r", "m", "q", "f", "y", "e", "o", "w", "t", "v", "a")
+_BRAND_FLAGS = ("nr", "nz", "nrt", "nrfg", "nt", "eng")
+_OPEN, _CLOSE = ("(", "（"), (")", "）")
+
+
+def _split_at(words: list[Word], ends: set[int]) -> list[Word]:
+    """Words that run over the end of a gazetteer name are cut there: 姑苏区 + 吉旗, not 姑苏 +
+    区吉旗 (the remainder keeps the word's tag)."""
+    out: list[Word] = []
+    for w, flag, s in words:
+        cut = next((e for e in ends if s < e < s + len(w)), None)
+        if cut is None:
+            out.append((w, flag, s))
+        else:
+            out += [(w[: cut - s], flag, s), (w[cut - s :], flag, cut)]
+    return out
+
+
+def _name_part(word: Word, lex: Lexicon, joins: tuple[str, ...] = ()) -> bool:
+    """Can this word stand inside a name built of ordinary words? Nouns, place names, Latin
+    words, hyphens, the verbs names are made of (创新, 运营), and the `joins` asked for."""
+    w, flag, _ = word
+    if w in joins:
+        return True
+    if not CJK.match(w):
+        return flag == "eng" or w == "-"
+    return (
+        _orgish(word, lex)
+        or w in lex.words["zh"]["name_verbs"]
+        or not flag.startswith(_FUNCTION_FLAGS)
+    )
+
+
+def _reach_back(
+    words: list[Word], k: int, lex: Lexicon, limit: int = 20, joins: tuple[str, ...] = ()
+) -> int:
+    """Index of the first word of the name that ends with word k; a bracketed Latin acronym
+    inside it is crossed (药物信息协会(DIA)苏州中心)."""
+    end = words[k][2] + len(words[k][0])
+    b = k
+    while b > 0:
+        if (
+            b >= 3
+            and words[b - 1][0] in _CLOSE
+            and words[b - 2][1] == "eng"
+            and words[b - 3][0] in _OPEN
+        ):
+            b -= 3
+            continue
+        if not _name_part(words[b - 1], lex, joins) or end - words[b - 1][2] > limit:
+            break
+        b -= 1
+    while b < k and not CJK.match(words[b][0]):
+        b += 1  # a name starts with a character, not a hyphen or a bracket
+    return b
+
+
+def _units(text: str, words: list[Word], lex: Lexicon) -> list[Span]:
+    """跨国企业联合创新中心, 卡赫全球研发中心, 药物信息协会(DIA)苏州中心: centres, funds and
+    societies whose names are ordinary words; four characters before the suffix at least."""
+    suffixes = sorted(lex.words["zh"]["unit_suffixes"], key=len, reverse=True)
+    out = []
+    for k, (w, _flag, s) in enumerate(words):
+        suffix = next((x for x in suffixes if w.endswith(x)), None)
+        if not suffix:
+            continue
+        b = _reach_back(words, k, lex)
+        start, end = words[b][2], s + len(w)
+        stem = text[start : end - len(suffix)]
+        if len(stem) < 4 and not any(f.startswith(_BRAND_FLAGS) for _, f, _ in words[b:k]):
+            continue
+        name = text[start:end]
+        typ = "association" if suffix.endswith("会") else _org_type(name, lex, "research")
+        out.append(
+            Span(start, end, Entity(type="organization", name=name, subtype=typ, name_zh=name))
+        )
+    return out
+
+
+def _covered(spans: list[Span], n: int) -> bytearray:
+    taken = bytearray(n)
+    for s in spans:
+        taken[s.start : s.end] = b"\x01" * (s.end - s.start)
+    return taken
+
+
+def _brands(text: str, words: list[Word], lex: Lexicon, places: bytearray) -> list[Span]:
+    """京东方 in 京东方传感器研发制造总部, 吉旗物流 in 吉旗物流项目: the brand-like words that open
+    a facility or project named after its company."""
+    zh = lex.words["zh"]
+    facilities = set(zh["facility_words"])
+    short = set(zh["short_company_suffixes"])
+    out = []
+    for k, (w, _flag, _s) in enumerate(words):
+        if w not in facilities:
+            continue
+        b = _reach_back(words, k, lex, joins=("及",))  # 铠欣半导体材料研发及运营总部
+        while b < k and places[words[b][2]]:
+            b += 1  # 姑苏区 in 姑苏区吉旗物流项目 is where, not who
+        run: list[int] = []
+        for m in range(b, k):
+            mw, mf, _ = words[m]
+            brand = mf.startswith(_BRAND_FLAGS) and mw not in lex.zh
+            if brand or (len(mw) == 1 and mf.startswith("n")):
+                run.append(m)
+            elif not run and mf == "n" and m + 1 < k and words[m + 1][1].startswith(_BRAND_FLAGS):
+                run.append(m)  # 科林 + 利康
+            else:
+                break
+        if not run or not any(words[m][1].startswith(_BRAND_FLAGS) for m in run):
+            continue
+        last = run[-1] + 1
+        if last < k and words[last][0] in short:
+            last += 1
+        start, end = words[run[0]][2], words[last - 1][2] + len(words[last - 1][0])
+        if not 2 <= end - start <= 8 or last >= k + 1 or run[-1] + 1 == k:
+            continue
+        name = text[start:end]
+        out.append(
+            Span(
+                start, end, Entity(type="organization", name=name, subtype="company", name_zh=name)
+            )
+        )
+    return out
+
+
+def _accounts(text: str, lex: Lexicon) -> list[Span]:
+    """“苏州工业园区发布”消息: a quoted official news account."""
+    out = []
+    for m in _account_pattern(tuple(lex.words["zh"]["account_suffixes"])).finditer(text):
+        name = m.group(1)
+        ent = Entity(type="organization", name=name, subtype="media", name_zh=name)
+        out.append(Span(m.start(1), m.end(1), ent))
+    return out
+
+
+@cache
+def _account_pattern(suffixes: tuple[str, ...]) -> re.Pattern[str]:
+    alternation = "|".join(map(re.escape, suffixes))
+    return re.compile(
+        rf"[“\"]([\u4e00-\u9fff]{{2,10}}(?:{alternation}))[”\"](?:消息|微信|公众号|称|显示)"
+    )
 
 
 def _gazetteer(text: str, lex: Lexicon, words: list[tuple[str, str, int]]) -> list[Span]:
@@ -103,11 +252,17 @@ def _gazetteer(text: str, lex: Lexicon, words: list[tuple[str, str, int]]) -> li
             cands = lex.zh.get(name)
             if not cands:
                 continue
-            full = any(c.entity.name_zh == name or c.level == "park" for c in cands)
+            if text[i + length : i + length + 1] in lex.words["zh"]["not_after_place"]:
+                continue  # 中国式现代化: an adjective
+            full = any(
+                c.entity.name_zh == name or c.level in ("park", "organization") for c in cands
+            )
             word, flag = starts.get(i, ("", ""))
             trusted = any(rank(c)[1] == 0 for c in cands) or (
                 word == name and flag.startswith("ns")
             )
+            if any(c.level == "organization" for c in cands) and i + length not in ends:
+                continue  # 京东 (JD.com) is no company inside 京东方 (BOE)
             if full or (i + length in ends and trusted):
                 matches.append(Match(i, i + length, cands))
                 chained = i + length
@@ -125,7 +280,7 @@ def _orgish(word: tuple[str, str, int], lex: Lexicon) -> bool:
     return bool(CJK.match(w)) and (flag.startswith(_NOUNISH) or w in lex.zh)
 
 
-def _org_type(name: str, lex: Lexicon) -> str:
+def _org_type(name: str, lex: Lexicon, default: str = "government") -> str:
     zh = lex.words["zh"]
     if any(p in name for p in zh["party_markers"]):
         return "party"
@@ -134,11 +289,11 @@ def _org_type(name: str, lex: Lexicon) -> str:
         ("university", ("大学", "学院")),
         ("research", ("研究院", "研究所")),
         ("association", ("协会", "商会", "联盟")),
-        ("media", ("日报", "电视台", "新闻社")),
+        ("media", ("日报", "晚报", "早报", "商报", "电视台", "新闻社", "广播电台")),
     ):
         if any(m in name for m in marks):
             return typ
-    return "government"
+    return default
 
 
 def _suffixed(text: str, words: list[tuple[str, str, int]], lex: Lexicon) -> list[Span]:
@@ -220,6 +375,7 @@ def _people(
     in Chinese and English articles."""
     zh = lex.words["zh"]
     titles = sorted(zh["title_words"], key=len, reverse=True)
+    org_suffixes = tuple(zh["org_suffixes"] + zh["party_markers"])
     flag_at = {s: f for _, f, s in words}
     out: list[Span] = []
     for k, (w, _flag, s) in enumerate(words):
@@ -239,6 +395,10 @@ def _people(
         org = title[: -len(title_word)]
         role = {"role": title[-len(title_word) :], **({"organization": org} if org else {})}
         out.append(_person(text, p, length, title=title, roles=[role]))
+        body = text[words[b][2] : p - len(title_word)]
+        if len(body) > 2 and body.endswith(org_suffixes):  # 苏州市委 in 苏州市委书记
+            ent = Entity(type="organization", name=body, subtype=_org_type(body, lex), name_zh=body)
+            out.append(Span(words[b][2], words[b][2] + len(body), ent))
         out.extend(_listed(text, p + length, flag_at))
     out += _bylines(text, original, flag_at, lex)
     return out + _surname_titles(text, original, out, titles)
