@@ -55,6 +55,8 @@ _SINGLE_STOP = frozenset(
         "腹部",
         "面部",
         "胸部",
+        "常委",
+        "编委",
     ]
 )
 _SURNAMES_ZH = frozenset(
@@ -388,20 +390,49 @@ def _people(
         length = _name_length(text, p, flag_at)
         if not length:
             continue
-        b = k
-        while b > 0 and _orgish(words[b - 1], lex) and s - words[b - 1][2] <= 14:
-            b -= 1
-        title = original[words[b][2] : p]
-        org = title[: -len(title_word)]
-        role = {"role": title[-len(title_word) :], **({"organization": org} if org else {})}
-        out.append(_person(text, p, length, title=title, roles=[role]))
-        body = text[words[b][2] : p - len(title_word)]
-        if len(body) > 2 and body.endswith(org_suffixes):  # 苏州市委 in 苏州市委书记
-            ent = Entity(type="organization", name=body, subtype=_org_type(body, lex), name_zh=body)
-            out.append(Span(words[b][2], words[b][2] + len(body), ent))
+        parts = _title_parts(words, k, title_word, titles, lex)
+        start = parts[0][0]
+        roles = []
+        for a, role, e in parts:
+            org = original[a:role]
+            roles.append({"role": original[role:e], **({"organization": org} if org else {})})
+            body = text[a:role]
+            if len(body) > 2 and body.endswith(org_suffixes):  # 苏州市委 in 苏州市委书记
+                ent = Entity(
+                    type="organization", name=body, subtype=_org_type(body, lex), name_zh=body
+                )
+                out.append(Span(a, role, ent))
+        out.append(_person(text, p, length, title=original[start:p], roles=roles))
         out.extend(_listed(text, p + length, flag_at))
     out += _bylines(text, original, flag_at, lex)
     return out + _surname_titles(text, original, out, titles)
+
+
+def _title_parts(
+    words: list[Word], k: int, title_word: str, titles: list[str], lex: Lexicon
+) -> list[tuple[int, int, int]]:
+    """(start, role start, end) of each title before a name: the body that holds the post, then
+    the post with its 代 / 副 / 常务. 苏州高新区党工委副书记、虎丘区代区长 is two titles."""
+    modifiers = ("代", "副", "常务", "执行", "第一")
+    parts = []
+    while True:
+        end = words[k][2] + len(words[k][0])
+        b = k
+        while b > 0 and words[b - 1][0] in modifiers:
+            b -= 1
+        role = words[b][2] if b < k else end - len(title_word)
+        while b > 0 and end - words[b - 1][2] <= 16 and _orgish(words[b - 1], lex):
+            b -= 1
+        parts.append((words[b][2], role, end))
+        prev = b - 2
+        if prev < 0 or words[b - 1][0] != "、":
+            break
+        title_word = next((t for t in titles if words[prev][0].endswith(t)), "")
+        if not title_word:
+            break
+        k = prev
+    parts.reverse()
+    return parts
 
 
 def _person(text: str, p: int, length: int, **kw: Any) -> Span:

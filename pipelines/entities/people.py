@@ -147,6 +147,24 @@ def _name_after(text: str, toks: list[Token], i: int, lex: Lexicon, max_len: int
     return n
 
 
+def _title_owner(text: str, toks: list[Token], first: int, lex: Lexicon) -> int:
+    """Where a prefix title starts once the place or body it belongs to is included: up to three
+    joined capitalised words right before it ("Yixing Mayor", "NIO founder"), not a sentence's
+    opening word ("The", "At")."""
+    L = lists(lex)
+    k = first
+    while (
+        k > 0
+        and first - k < 3
+        and joined(text, toks[k - 1], toks[k])
+        and toks[k - 1].cap
+        and toks[k - 1].lower not in L["not_name_words"]
+        and toks[k - 1].lower not in L["title"]
+    ):
+        k -= 1
+    return k
+
+
 def _coordinated_name(text: str, toks: list[Token], i: int, lex: Lexicon) -> tuple[int, int] | None:
     """The name after " and " at token i, when a name just ended there."""
     if i + 1 < len(toks) and toks[i].lower == "and" and joined(text, toks[i - 1], toks[i]):
@@ -209,6 +227,7 @@ def read_title(
         joined(text, toks[j - 1], toks[j])
         or corporate_comma(text, toks, j)
         or bracketed(text, toks, j)
+        or _listed_title(text, toks, i, j, L["title"])
     ):
         t = toks[j]
         low = t.lower
@@ -231,6 +250,15 @@ def read_title(
             break
         j += 1
     return toks[i].start, toks[last].end
+
+
+def _listed_title(text: str, toks: list[Token], i: int, j: int, titles: frozenset[str]) -> bool:
+    """ "founder, chairman and CEO of NIO": title words listed with commas before the rest."""
+    return (
+        re.fullmatch(r", ?", text[toks[j - 1].full_end : toks[j].start]) is not None
+        and toks[j].lower in titles
+        and all(t.lower in titles or t.lower == "and" for t in toks[i:j])
+    )
 
 
 def split_roles(title: str, lex: Lexicon) -> list[dict[str, str]]:
@@ -273,11 +301,7 @@ def find_people(text: str, toks: list[Token], lex: Lexicon) -> list[Span]:
         n = names[i][1] - i if i in names else _name_after(text, toks, i, lex)
         if n >= 2:
             names.setdefault(i, (i, i + n))
-            first = i - k
-            if first > 0 and joined(text, toks[first - 1], toks[first]):
-                place = toks[first - 1]  # "Yixing Mayor Chen Shoubin"
-                if any(c.entity.type == "place" for c in lex.lookup_en(place.lower, place.text)):
-                    first -= 1
+            first = _title_owner(text, toks, i - k, lex)  # "Yixing Mayor", "NIO founder"
             titles[i] = (toks[first].start, toks[i - 1].end)
             shared = _coordinated_name(text, toks, i + n, lex)
             if shared is not None:  # "Performers Wang Fang and Zhao Wenlin"
