@@ -22,7 +22,7 @@ from .industries import find_industries
 from .lexicon import Lexicon, load
 from .organizations import find_organizations
 from .people import find_people
-from .places import choose, gazetteer_matches, locate
+from .places import choose, gazetteer_matches, local_places, locate
 from .spans import Span
 from .tokens import tokenize
 
@@ -93,6 +93,7 @@ def _english(text: str, lex: Lexicon) -> list[Span]:
         cand = chosen[k]
         span = Span(m.start, m.end, cand.entity, strength=1 if cand.bare else 2)
         (orgs if cand.entity.type == "organization" else places).append(span)
+    places += local_places(text, toks, lex)
     orgs += context.wires(text, lex) + context.lowercase_bodies(text, places, lex)
     short = context.short_names(text, toks, orgs, lex)
     shorts = {text[s.start : s.end] for s in short}

@@ -25,6 +25,41 @@ from .spans import Span
 from .tokens import Token, bracketed, corporate_comma, joined
 
 _INNER = frozenset({"of", "and", "for", "&", "the", "on", "de"})
+_TIME_WORDS = frozenset(
+    [
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "may",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "january",
+        "february",
+        "march",
+        "april",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ]
+)
 _COMPANY_SUFFIX = frozenset(
     [
         "co",
@@ -213,6 +248,8 @@ def chains(
             t = toks[j]
             if t.lower == "the" and toks[j - 1].lower not in ("of", "for"):
                 break
+            if t.lower.rstrip(".") in _TIME_WORDS:
+                break  # "... Grand Theater on Oct 12"
             if t.cap or t.lower in _INNER:
                 j += 1
             elif (

@@ -10,9 +10,14 @@ Yangtze River Delta first, higher levels first) after any preference set in lexi
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
+from crawler.items import Entity
+
 from .lexicon import Candidate, Lexicon, norm_key, rank
+from .people import is_given_name
+from .spans import Span
 from .tokens import Token, joined
 
 
@@ -43,9 +48,60 @@ def gazetteer_matches(text: str, toks: list[Token], lex: Lexicon) -> list[Match]
             if key not in lex.en:
                 continue
             cands = lex.lookup_en(key, text[t.start : toks[k - 1].end])
-            if cands:
+            if cands and not _adjective(text, toks[k - 1].end, cands, lex):
                 out.append(Match(t.start, toks[k - 1].end, cands))
                 break
+        else:
+            out.extend(_compound(text, t, lex))
+    return out
+
+
+_COMPOUND = re.compile(
+    r"([A-Z][A-Za-z.']*)-(?:based|funded|owned|invested|listed|made|headquartered|registered|backed)$"
+)
+
+
+def _compound(text: str, t: Token, lex: Lexicon) -> list[Match]:
+    """ "US-funded", "Jiangsu-based": the place a compound adjective is built on."""
+    m = _COMPOUND.match(t.text)
+    if not m:
+        return []
+    cands = lex.lookup_en(norm_key(m.group(1)), m.group(1))
+    places = [c for c in cands if c.entity.type == "place"]
+    return [Match(t.start, t.start + len(m.group(1)), places)] if places else []
+
+
+def _adjective(text: str, end: int, cands: list[Candidate], lex: Lexicon) -> bool:
+    """ "U.S. dollars", "Sichuan opera": a place name used as an adjective is no place."""
+    if not all(c.entity.type == "place" for c in cands):
+        return False
+    m = re.match(r"[ \t]+([a-z]+)", text[end : end + 20])
+    return bool(m) and m.group(1) in lex.words["not_after_place"]
+
+
+def local_places(text: str, toks: list[Token], lex: Lexicon) -> list[Span]:
+    """ "Fengming street", "Jiangqiao Town", "Jiangyun Road": a name and a township or street word.
+    Towns and streets (街道) are townships, roads venues."""
+    generic = {w.casefold() for w in lex.words["generic_words"]}
+    kinds = {w.casefold(): kind for kind, ws in lex.words["local_place_words"].items() for w in ws}
+    out = []
+    for i in range(1, len(toks)):
+        kind = kinds.get(toks[i].lower)
+        if kind is None or not joined(text, toks[i - 1], toks[i]):
+            continue
+        first = i - 1
+        if first > 0 and joined(text, toks[first - 1], toks[first]) and toks[first - 1].cap:
+            continue  # "Suzhou Science and Technology Town" and the like are the chains' business
+        name_tok = toks[first]
+        if (
+            not is_given_name(name_tok.text, lex)  # a pinyin name: "Silk Road" is a route
+            or name_tok.lower in generic
+            or lex.lookup_en(name_tok.lower, name_tok.text)
+        ):
+            continue
+        name = f"{name_tok.text} {toks[i].text.capitalize()}"
+        ent = Entity(type="place", name=name, subtype=kind)
+        out.append(Span(name_tok.start, toks[i].end, ent))
     return out
 
 
