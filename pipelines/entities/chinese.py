@@ -84,6 +84,7 @@ def find_chinese(doc: ArticleText, lex: Lexicon) -> list[Span]:
     words = _split_at(words, {s.end for s in spans})
     spans += _suffixed(text, words, lex)
     spans += _units(text, words, lex)
+    spans += _venues(text, words, lex)
     spans += _brands(text, words, lex, _covered(spans, len(text)))
     spans += _accounts(text, lex)
     spans += _people(text, original, words, lex)
@@ -175,6 +176,33 @@ def _covered(spans: list[Span], n: int) -> bytearray:
     for s in spans:
         taken[s.start : s.end] = b"\x01" * (s.end - s.start)
     return taken
+
+
+def _venues(text: str, words: list[Word], lex: Lexicon) -> list[Span]:
+    """邮政大厦, 观前商圈, 苏州港: a building, district or port named by the word before its
+    suffix (港 only after a place name)."""
+    suffixes = sorted(lex.words["zh"]["venue_suffixes"], key=len, reverse=True)
+    out = []
+    for k, (w, _flag, s) in enumerate(words):
+        suffix = next((x for x in suffixes if w.endswith(x)), None)
+        if not suffix or k == 0:
+            continue
+        stem = w[: -len(suffix)]
+        start = s
+        if not stem:  # the suffix is a word of its own: the name is the word before
+            pw, pf, ps = words[k - 1]
+            if not CJK.match(pw) or len(pw) < 2 or pf.startswith(_FUNCTION_FLAGS):
+                continue
+            if len(suffix) == 1 and pw not in lex.zh:
+                continue
+            start = ps
+        elif len(stem) < 2:
+            continue
+        name = text[start : s + len(w)]
+        out.append(
+            Span(start, s + len(w), Entity(type="place", name=name, subtype="venue", name_zh=name))
+        )
+    return out
 
 
 def _brands(text: str, words: list[Word], lex: Lexicon, places: bytearray) -> list[Span]:

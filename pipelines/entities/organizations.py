@@ -275,6 +275,15 @@ def _ends_with(words: list[str], suffixes: list[tuple[str, ...]]) -> bool:
     return any(len(low) >= len(s) and low[-len(s) :] == s for s in suffixes)
 
 
+def _zone(words: list[str], lex: Lexicon) -> bool:
+    """Does a phrase end in a zone word ("... High-tech Zone") or a park's one-word name
+    ("Jiangsu Medpark")?"""
+    last = words[-1].casefold() if words else ""
+    return _ends_with(words, _suffix_set(lex, "zone_heads")) or (
+        last.endswith("park") and len(last) > 6
+    )
+
+
 def _place(text: str, toks: list[Token], i: int, j: int, subtype: str) -> Span:
     name = " ".join(text[toks[i].start : toks[j - 1].end].replace("’", "'").split())
     return Span(toks[i].start, toks[j - 1].end, Entity(type="place", name=name, subtype=subtype))
@@ -349,7 +358,13 @@ def _from_chain(
         if e == j and _ends_with([t.text for t in toks[start:end]], _suffix_set(lex, "zone_heads")):
             return [_place(text, toks, start, end, "park")]
         return [_org(text, toks, start, end, typ)]
-    if _ends_with(words, _suffix_set(lex, "zone_heads")):
+    zone_end = next(
+        (m for m in range(i + 2, j) if toks[m].lower == "for" and _zone(words[: m - i], lex)),
+        None,
+    )  # "BYD Industrial Park for Core NEV Parts"
+    if zone_end is not None:
+        return [_place(text, toks, i, j, "park")]
+    if _zone(words, lex):
         last = bounds[-1]
         while last < j and toks[last].lower in _LEADING:
             last += 1
