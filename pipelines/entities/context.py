@@ -10,6 +10,8 @@
   unit word is a company of its own.
 - **Wires and sources**: "/PRNewswire/", "/Xinhua-AsiaNet/", "Source:LivingSu", "SOURCE Xinhua
   Silk Road": the name in a dateline's slashes or after a source label is a news organisation.
+- **Appositions**: "Hefei Charge, a subsidiary of ...", "BYD, China's largest NEV
+  manufacturer": a name followed by a descriptor phrase that ends in a company word.
 - **Bodies written in lowercase**: "the Jiangsu provincial government", "Suzhou government", "the
   Jiaxing economy and information technology bureau", "the government of Xishan District of Wuxi
   City": a place plus lowercase qualifiers and a government word is a government body.
@@ -121,6 +123,40 @@ def _name_like(toks: list[Token], i: int, j: int, lex: Lexicon) -> bool:
 def _company_span(text: str, start: int, end: int) -> Span:
     name = " ".join(text[start:end].replace("’", "'").split())
     return Span(start, end, Entity(type="organization", name=name, subtype="company"))
+
+
+@cache
+def _apposition(lex: Lexicon) -> re.Pattern[str]:
+    words = "|".join(
+        sorted(map(re.escape, lex.words["company_descriptors"]), key=len, reverse=True)
+    )
+    return re.compile(
+        r",[ \t]+(?:a|an|the|[A-Z][A-Za-z]+['’]s)[ \t]+((?:[\w-]+[ \t]+){0,5}?)"
+        rf"(?:{words})\b"
+    )
+
+
+def appositions(text: str, toks: list[Token], spans: list[Span], lex: Lexicon) -> list[Span]:
+    """ "Hefei Charge, a subsidiary of ...": the capitalised name before ", a <...> <descriptor>"."""
+    taken = _coverage(spans, len(text))
+    by_end = {t.end: k for k, t in enumerate(toks)}
+    out = []
+    for m in _apposition(lex).finditer(text):
+        if any(w[:1].isupper() for w in m.group(1).split()[1:]):
+            continue  # ", the Suzhou Industrial Park Administrative Committee": a name, not a kind
+        j = by_end.get(m.start())
+        if j is None:
+            continue
+        i = j
+        while i > 0 and j - i < 3 and joined(text, toks[i - 1], toks[i]) and toks[i - 1].cap:
+            i -= 1
+        start, end = toks[i].start, toks[j].end
+        if not all(t.cap for t in toks[i : j + 1]) or any(taken[start:end]):
+            continue
+        if not _name_like(toks, i, j + 1, lex):
+            continue
+        out.append(_company_span(text, start, end))
+    return out
 
 
 def short_names(text: str, toks: list[Token], spans: list[Span], lex: Lexicon) -> list[Span]:

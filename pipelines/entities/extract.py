@@ -99,6 +99,7 @@ def _english(text: str, lex: Lexicon) -> list[Span]:
     shorts = {text[s.start : s.end] for s in short}
     people = [p for p in people if text[p.start : p.end] not in shorts]  # "Zoppas" the company
     orgs += short
+    orgs += context.appositions(text, toks, people + orgs + places, lex)
     orgs += context.coordinated(text, toks, people + orgs + places, lex)
     orgs += context.units(text, orgs)
     return people + orgs + places
