@@ -191,7 +191,7 @@ def _venues(text: str, words: list[Word], lex: Lexicon) -> list[Span]:
         start = s
         if not stem:  # the suffix is a word of its own: the name is the word before
             pw, pf, ps = words[k - 1]
-            if not CJK.match(pw) or len(pw) < 2 or pf.startswith(_FUNCTION_FLAGS):
+            if not CJK.match(pw) or len(pw) < 2 or pf.startswith(_FUNCTION_FLAGS[:-2]):  # 观前/v
                 continue
             if len(suffix) == 1 and pw not in lex.zh:
                 continue

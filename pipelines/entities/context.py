@@ -131,7 +131,7 @@ def _apposition(lex: Lexicon) -> re.Pattern[str]:
         sorted(map(re.escape, lex.words["company_descriptors"]), key=len, reverse=True)
     )
     return re.compile(
-        r",[ \t]+(?:a|an|the|[A-Z][A-Za-z]+['’]s)[ \t]+((?:[\w-]+[ \t]+){0,5}?)"
+        r"(?:,|[ \t]+is)[ \t]+(?:a|an|the|[A-Z][A-Za-z]+['’]s)[ \t]+((?:[\w'’-]+[ \t]+){0,5}?)"
         rf"(?:{words})\b"
     )
 
@@ -142,7 +142,7 @@ def appositions(text: str, toks: list[Token], spans: list[Span], lex: Lexicon) -
     by_end = {t.end: k for k, t in enumerate(toks)}
     out = []
     for m in _apposition(lex).finditer(text):
-        if any(w[:1].isupper() for w in m.group(1).split()[1:]):
+        if any(w[:1].isupper() and not w.isupper() for w in m.group(1).split()[1:]):
             continue  # ", the Suzhou Industrial Park Administrative Committee": a name, not a kind
         j = by_end.get(m.start())
         if j is None:
@@ -206,7 +206,9 @@ def wires(text: str, lex: Lexicon) -> list[Span]:
     out = []
     for pattern in (_WIRE, _SOURCE):
         for m in pattern.finditer(text):
-            name = m.group(1).rstrip(".")
+            name = _before_label(m.group(1), lex).rstrip(".")
+            if not name:
+                continue
             start, end = m.start(1), m.start(1) + len(name)
             known = lex.lookup_en(norm_key(name), name)
             if known:
@@ -216,11 +218,19 @@ def wires(text: str, lex: Lexicon) -> list[Span]:
     return out
 
 
+def _before_label(name: str, lex: Lexicon) -> str:
+    """ "LivingSu Editor" (from "Source:LivingSu Editor:Cassie") is LivingSu."""
+    labels = set(lex.words["name_labels"])
+    words = name.split()
+    cut = next((k for k, w in enumerate(words) if w in labels), len(words))
+    return " ".join(words[:cut])
+
+
 def lowercase_bodies(text: str, places: list[Span], lex: Lexicon) -> list[Span]:
     """Government bodies written with lowercase words around a place name."""
     qualifiers = _qualifiers(lex)
     heads = (
-        r"(?:people's government|government|bureau|commission|committee|department|administration)"
+        r"(?i:people's government|government|bureau|commission|committee|department|administration)"
     )
     after = re.compile(rf"((?:[ \t]+(?:{qualifiers}))*)[ \t]+{heads}\b")
     by_start = {s.start: s for s in places}

@@ -408,7 +408,7 @@ def _appositives(
             ):
                 j += 1
             name = text[toks[k].start : toks[j - 1].end]
-            if apposed and text[toks[j - 1].full_end : toks[j - 1].full_end + 1] not in (",", "."):
+            if apposed and text[toks[j - 1].end : toks[j - 1].end + 1] not in (",", "."):
                 break
             if all(lex.lookup_en(norm_key(part), part) for part in name.split("-")):
                 pass  # "China-Singapore": a partnership of places, not a company
