@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+import time
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from pipelines.entities import extract_entities
 from pipelines.entities.extract import _extract
 from pipelines.entities.lexicon import DATA, load, norm_key
 
+ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures"
 CASES = yaml.safe_load((FIXTURES / "text" / "entities.yml").read_text("utf-8"))
 GOLD_PATH = FIXTURES / "seeds" / "entities-gold.json"
@@ -291,7 +293,8 @@ def loaded_once() -> None:
     extract_entities("苏州工业园区 Suzhou Industrial Park")
 
 
-@settings(max_examples=200, deadline=2000)
+# Every input below must be extracted within one second (hypothesis's per-input deadline).
+@settings(max_examples=200, deadline=1000)
 @given(st.text(alphabet=st.characters(codec="utf-8"), max_size=400))
 def test_any_text_extracts_without_error_and_with_true_offsets(text: str) -> None:
     for m in _extract(ArticleText(text)):
@@ -299,7 +302,7 @@ def test_any_text_extracts_without_error_and_with_true_offsets(text: str) -> Non
         assert text[m.start : m.end] == m.text
 
 
-@settings(max_examples=200, deadline=2000)
+@settings(max_examples=200, deadline=1000)
 @given(
     st.lists(
         st.sampled_from(
@@ -340,6 +343,19 @@ def test_entity_shaped_noise_never_breaks_extraction(words: list[str]) -> None:
         assert text[m.start : m.end] == m.text
 
 
+@settings(max_examples=60, deadline=1000)
+@given(
+    st.text(alphabet=st.characters(min_codepoint=0x4E00, max_codepoint=0x9FA5), max_size=3000)
+    | st.text(alphabet=st.sampled_from("、，。记者市长书记有限公司中心王李曹路宝苏州工业园区"), max_size=3000)
+    | st.lists(st.sampled_from(["Alpha", "Co.,", "Ltd.", "(Suzhou)", "Group", "of", "and", "Mayor",
+                                "Li", "Wang", "Source:", "/PRNewswire/", "said", ",", "a", "maker"]),
+               max_size=600).map(" ".join)
+)  # fmt: skip
+def test_hostile_text_of_any_length_is_fast_and_exact(text: str) -> None:
+    for m in _extract(ArticleText(text)):
+        assert text[m.start : m.end] == m.text
+
+
 @pytest.mark.parametrize(
     "text", ["", " ", "\x00", "A" * 5000, "苏" * 3000, "Mr. " * 500, "of the " * 800]
 )
@@ -372,3 +388,108 @@ def test_eval_counts_misses_false_hits_and_neutral_entities(tmp_path: Path) -> N
     assert scores["place"]["precision"] == 0.5
     # organisations: Huawei is a false hit; no required organisation, so recall is vacuous
     assert scores["organization"]["precision"] == 0.0
+
+
+# --- the development gold set ------------------------------------------------------------------
+DEV_GOLD = FIXTURES / "articles" / "entities-gold.json"
+# Floors a little under the development part's scores when the rules were written (0.98 / 0.94 /
+# 0.97 F1): a change that loses ground on the development texts fails here. The held-out ids
+# are scored by bench/entities_eval.py and never asserted on (they are not tuned against).
+DEV_FLOORS = {"person+title": 0.95, "organization": 0.90, "place": 0.95}
+
+
+def test_development_part_of_the_article_gold_holds_its_scores() -> None:
+    from bench.entities_eval import evaluate, held_out, load_gold
+
+    gold, texts = load_gold(DEV_GOLD)
+    dev = set(texts) - held_out(gold)
+    assert len(dev) == 32 and len(held_out(gold)) == 8
+    scores = evaluate(DEV_GOLD, only=dev)
+    for typ, floor in DEV_FLOORS.items():
+        assert scores[typ]["f1"] >= floor, (typ, scores[typ])
+
+
+# --- one person in both scripts --------------------------------------------------------------
+def test_a_person_in_characters_and_in_pinyin_is_one_entity() -> None:
+    zh = extract_entities("苏州市委书记曹路宝出席活动并讲话。", "zh")
+    en = extract_entities("Cao Lubao, secretary of the CPC Suzhou Municipal Committee, spoke.")
+    (p_zh,) = [m.entity for m in zh if m.entity.type == "person"]
+    (p_en,) = [m.entity for m in en if m.entity.type == "person"]
+    assert p_zh.id == p_en.id == "person:cao lubao"
+    assert (p_zh.name, p_zh.name_zh) == ("Cao Lubao", "曹路宝")
+
+
+@pytest.mark.parametrize(
+    ("zh", "pinyin"),
+    [("曹路宝", "Cao Lubao"), ("欧阳明", "Ouyang Ming"), ("单雄信", "Shan Xiongxin"),
+     ("曾国藩", "Zeng Guofan"), ("吕建华", "Lyu Jianhua"), ("宋长宝", "Song Changbao")],
+)  # fmt: skip
+def test_chinese_names_read_as_english_news_writes_them(zh: str, pinyin: str) -> None:
+    from pipelines.entities.romanize import pinyin_name
+
+    assert pinyin_name(zh) == pinyin
+
+
+# --- jieba's words, in linear time -------------------------------------------------------------
+def test_segmentation_gives_jiebas_words_on_ordinary_text() -> None:
+    import jieba.posseg
+
+    from pipelines.entities.segment import words
+
+    lines = (ROOT / "demo/corpus/articles.jsonl").read_text("utf-8").splitlines()
+    corpus = [json.loads(line) for line in lines]
+    same = total = 0
+    for article in corpus:
+        if article["language"] != "zh":
+            continue
+        text = ArticleText(article["text"]).simplified
+        ours = words(text)
+        assert "".join(w for w, _, _ in ours) == text
+        assert all(text[s : s + len(w)] == w for w, _, s in ours)
+        theirs, pos = [], 0
+        for pair in jieba.posseg.lcut(text):
+            theirs.append((pair.word, pair.flag, pos))
+            pos += len(pair.word)
+        total += len(theirs)
+        same += len(set(theirs) & set(ours))
+    assert total > 1000 and same / total > 0.98
+
+
+def _cpu_seconds(text: str) -> float:
+    """Best of three CPU times for one extraction (CPU time: the machine is shared)."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.process_time()
+        _extract(ArticleText(text))
+        best = min(best, time.process_time() - started)
+    return best
+
+
+def _rare_cjk(n: int) -> str:
+    """Characters jieba's tagging model has never seen (U+8000 and up, mostly), in a fixed order."""
+    from jieba.posseg import char_state_tab_P
+
+    rare = [chr(c) for c in range(0x8000, 0x9FA5) if chr(c) not in char_state_tab_P][:997]
+    return "".join(rare[(i * 7) % len(rare)] for i in range(n))
+
+
+_HOSTILE = {
+    "rare CJK characters": _rare_cjk,
+    "English without punctuation": lambda n: ("the company signed deals with partners in suzhou " * n)[:n],
+    "capitalised words": lambda n: (" ".join(["Alpha", "Beta", "Of", "Gamma", "And", "Delta"] * n))[:n],
+    "names and titles": lambda n: ("Li Yaping Deputy Secretary of CPC Suzhou Municipal Committee Wang Wei " * n)[:n],
+    "Chinese without punctuation": lambda n: ("苏州市委书记曹路宝表示苏州工业园区举行重点项目集中签约苏州恒通电缆有限公司参与" * n)[:n],
+    "one character repeated": lambda n: "亿" * n,
+    "titles and 、": lambda n: ("市委常委、副市长" * n)[:n],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", sorted(_HOSTILE))
+def test_extraction_time_grows_linearly(kind: str) -> None:
+    """1k, 10k and 40k characters of the same hostile text: ten and four times the work, not a
+    hundred and sixteen (a quadratic pattern). A ratio, so the machine's speed does not matter;
+    the allowance is generous because small inputs are dominated by fixed costs."""
+    make = _HOSTILE[kind]
+    t1, t10, t40 = (_cpu_seconds(make(n)) for n in (1_000, 10_000, 40_000))
+    assert t40 <= max(4 * t10 * 2, 0.05), (kind, t1, t10, t40)
+    assert t10 <= max(10 * t1 * 3, 0.05), (kind, t1, t10, t40)

@@ -102,7 +102,7 @@ def _split_at(words: list[Word], ends: set[int]) -> list[Word]:
     区吉旗 (the remainder keeps the word's tag)."""
     out: list[Word] = []
     for w, flag, s in words:
-        cut = next((e for e in ends if s < e < s + len(w)), None)
+        cut = next((e for e in range(s + 1, s + len(w)) if e in ends), None)
         if cut is None:
             out.append((w, flag, s))
         else:

@@ -10,7 +10,7 @@ in one article and in pinyin in another is then one entity (`person:cao lubao`).
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 
 from crawler.chinese import has_cjk
 
@@ -33,6 +33,7 @@ def split_name(name: str) -> tuple[str, str]:
     return name[:1], name[1:]
 
 
+@lru_cache(maxsize=1 << 12)
 def pinyin_name(name: str) -> str:
     """ "Cao Lubao" for 曹路宝; the name unchanged when it holds no Chinese character."""
     from pypinyin import Style, lazy_pinyin
