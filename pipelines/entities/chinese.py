@@ -431,7 +431,10 @@ def _people(
                 )
                 out.append(Span(a, role, ent))
         out.append(_person(text, p, length, title=original[start:p], roles=roles))
-        out.extend(_listed(text, p + length, flag_at))
+        shared = title_word in zh["collective_titles"]  # 区领导 is every listed name's title
+        out.extend(
+            _listed(text, p + length, flag_at, (original[start:p], roles) if shared else None)
+        )
     out += _bylines(text, original, flag_at, lex)
     return out + _surname_titles(text, original, out, titles)
 
@@ -485,14 +488,21 @@ def _name_length(text: str, p: int, flag_at: dict[int, str]) -> int:
     return lengths[0] if lengths else 0
 
 
-def _listed(text: str, p: int, flag_at: dict[int, str]) -> list[Span]:
-    """Further names in a list opened by a titled name: 、张瑛、虞美华."""
+def _listed(
+    text: str,
+    p: int,
+    flag_at: dict[int, str],
+    title: tuple[str, list[dict[str, str]]] | None = None,
+) -> list[Span]:
+    """Further names in a list opened by a titled name: 、张瑛、虞美华. A collective title
+    (区领导, 嘉宾) is each name's title; another title is the first name's only."""
     out = []
     while p < len(text) - 2 and text[p] == "、" and text[p + 1] in _SURNAMES_ZH:
         length = _name_length(text, p + 1, flag_at)
         if not length:
             break
-        out.append(_person(text, p + 1, length))
+        kw = {"title": title[0], "roles": list(title[1])} if title else {}
+        out.append(_person(text, p + 1, length, **kw))
         p += 1 + length
     return out
 
