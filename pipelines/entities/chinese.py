@@ -349,6 +349,8 @@ def _suffixed(text: str, words: list[tuple[str, str, int]], lex: Lexicon) -> lis
             stem = stem[: -len(x)]
         if len(stem) < 2:
             continue  # 国联盟, 集团有限公司: no name before the suffixes
+        if stem in lex.industries_zh or stem in lex.words["zh"]["generic_stems"]:
+            continue  # 人工智能公司, 行业协会: a kind of body, not a named one
         if (
             org
             and len(org) == 1
