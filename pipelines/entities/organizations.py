@@ -22,44 +22,14 @@ from crawler.items import Entity
 
 from .lexicon import Lexicon, norm_key
 from .spans import Span
-from .tokens import Token, bracketed, corporate_comma, joined
+from .tokens import MONTH_ABBREVIATIONS, Token, bracketed, corporate_comma, joined
 
 _INNER = frozenset({"of", "and", "for", "&", "the", "on", "de"})
-_TIME_WORDS = frozenset(
-    [
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "may",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
-        "january",
-        "february",
-        "march",
-        "april",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-    ]
-)
+_TIME_WORDS = MONTH_ABBREVIATIONS | frozenset(
+    ["may", "january", "february", "march", "april", "june", "july", "august", "september",
+     "october", "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday",
+     "saturday", "sunday"]
+)  # fmt: skip
 _COMPANY_SUFFIX = frozenset(
     [
         "co",

@@ -14,35 +14,12 @@ from dataclasses import dataclass
 _RAW = re.compile(
     r"[^\s,;:!?\"“”()\[\]{}<>|/—–•·\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+|[\u4e00-\u9fff]+"
 )
-_ABBREV = frozenset(
-    [
-        "co",
-        "ltd",
-        "inc",
-        "corp",
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
-        "mr",
-        "mrs",
-        "ms",
-        "dr",
-        "prof",
-        "no",
-        "st",
-        "jr",
-        "sr",
-    ]
-)
+MONTH_ABBREVIATIONS = frozenset(
+    ["jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"]
+)  # fmt: skip
+_ABBREV = MONTH_ABBREVIATIONS | frozenset(
+    ["co", "ltd", "inc", "corp", "mr", "mrs", "ms", "dr", "prof", "no", "st", "jr", "sr"]
+)  # fmt: skip
 _POSSESSIVE = re.compile(r"(?:['’]s|s['’]|['’])$")
 _CORPORATE = frozenset(
     {"co.", "co", "ltd.", "ltd", "inc.", "inc", "corp.", "corp", "llc", "plc", "limited"}
