@@ -88,7 +88,7 @@ def find_chinese(doc: ArticleText, lex: Lexicon) -> list[Span]:
     spans += _brands(text, words, lex, _covered(spans, len(text)))
     spans += _accounts(text, lex)
     spans += _people(text, original, words, lex)
-    return spans
+    return spans + _short_names(words, spans, lex)
 
 
 Word = tuple[str, str, int]
@@ -242,6 +242,32 @@ def _brands(text: str, words: list[Word], lex: Lexicon, places: bytearray) -> li
                 start, end, Entity(type="organization", name=name, subtype="company", name_zh=name)
             )
         )
+    return out
+
+
+def _short_names(words: list[Word], spans: list[Span], lex: Lexicon) -> list[Span]:
+    """恒通 after 苏州恒通电缆有限公司: a company's first name word after its place, standing
+    alone elsewhere (as a word of its own) in the article."""
+    starts = {s: k for k, (_, _, s) in enumerate(words)}
+    found: dict[str, Entity] = {}
+    companies = [
+        s for s in spans if s.entity.type == "organization" and s.entity.subtype == "company"
+    ]
+    for span in companies:
+        k = starts.get(span.start)
+        while k is not None and k < len(words) and words[k][0] in lex.zh:
+            k += 1  # the place the company is named after
+        if k is None or k >= len(words) or words[k][2] >= span.end:
+            continue
+        w, flag, s = words[k]
+        if 2 <= len(w) <= 4 and s + len(w) < span.end and flag.startswith(_BRAND_FLAGS):
+            found.setdefault(w, span.entity)
+    taken = _covered(spans, max((s.end for s in spans), default=0))
+    out = []
+    for w, _flag, s in words:
+        ent = found.get(w)
+        if ent is not None and not any(taken[s : s + len(w)]):
+            out.append(Span(s, s + len(w), ent, strength=-1))
     return out
 
 

@@ -160,22 +160,44 @@ def appositions(text: str, toks: list[Token], spans: list[Span], lex: Lexicon) -
 
 
 def short_names(text: str, toks: list[Token], spans: list[Span], lex: Lexicon) -> list[Span]:
-    """ "Zoppas" after "Zoppas Industries": the first word of a company name, standing alone."""
-    heads = _company_heads(lex)
+    """ "Zoppas" after "Zoppas Industries", "Hengtong" after "Suzhou Hengtong Cable Co., Ltd.":
+    a company's one name word (after any place, before words that only say what it makes or
+    is), standing alone elsewhere in the article."""
     found: dict[str, Entity] = {}
     for s in spans:
-        words = text[s.start : s.end].split()
-        if not _company(s) or len(words) != 2 or words[1].casefold() not in heads:
-            continue
-        first = words[0]
-        if first[:1].isupper() and not lex.lookup_en(norm_key(first), first):
-            found.setdefault(first, s.entity)
+        if _company(s):
+            word = _name_word(text[s.start : s.end], lex)
+            if word:
+                found.setdefault(word, s.entity)
     out = []
     for t in toks:
         ent = found.get(t.text)
         if ent is not None:
             out.append(Span(t.start, t.end, ent, strength=-1))
     return out
+
+
+def _name_word(name: str, lex: Lexicon) -> str | None:
+    heads = _company_heads(lex)
+    generic = {w.casefold() for w in lex.words["generic_words"]}
+    words = [w.strip(",.") for w in name.replace("(", " ").replace(")", " ").split()]
+    k = 0
+    while k < len(words) and lex.lookup_en(norm_key(words[k]), words[k]):
+        k += 1  # "Suzhou" in "Suzhou Hengtong Cable Co., Ltd."
+    if k >= len(words) - 1:
+        return None
+    word, rest = words[k], words[k + 1 :]
+    if not word[:1].isupper() or word.casefold() in generic or word.casefold() in heads:
+        return None
+    tail = [w.casefold() for w in rest if not lex.lookup_en(norm_key(w), w)]
+    if not tail or tail[-1] not in heads and tail[-1] not in _SUFFIXES:
+        return None
+    if any(w not in heads and w not in generic and w not in _SUFFIXES for w in tail[:-1]):
+        return None  # "King Long Bus Company": the name is more than one word
+    return word
+
+
+_SUFFIXES = frozenset({"co", "ltd", "inc", "corp", "llc", "plc", "limited", "gmbh", "ag"})
 
 
 @cache
