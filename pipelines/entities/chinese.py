@@ -95,6 +95,7 @@ Word = tuple[str, str, int]
 _FUNCTION_FLAGS = ("p", "c", "u", "d", "r", "m", "q", "f", "y", "e", "o", "w", "t", "v", "a")
 _BRAND_FLAGS = ("nr", "nz", "nrt", "nrfg", "nt", "eng")
 _OPEN, _CLOSE = ("(", "（"), (")", "）")
+_COMMON = 500  # jieba's count of a word above which it is an everyday word, not a brand
 
 
 def _split_at(words: list[Word], ends: set[int]) -> list[Word]:
@@ -260,8 +261,13 @@ def _short_names(words: list[Word], spans: list[Span], lex: Lexicon) -> list[Spa
         if k is None or k >= len(words) or words[k][2] >= span.end:
             continue
         w, flag, s = words[k]
-        if 2 <= len(w) <= 4 and s + len(w) < span.end and flag.startswith(_BRAND_FLAGS):
-            found.setdefault(w, span.entity)
+        if (
+            2 <= len(w) <= 4
+            and s + len(w) < span.end
+            and flag.startswith(_BRAND_FLAGS)
+            and segment.frequency(w) < _COMMON
+        ):
+            found.setdefault(w, span.entity)  # 航天 in 中国航天科工...公司 is too common a word
     taken = _covered(spans, max((s.end for s in spans), default=0))
     out = []
     for w, _flag, s in words:

@@ -94,9 +94,10 @@ def _next_item(
 def _prev_item(
     text: str, toks: list[Token], by_end: dict[int, int], s: Span
 ) -> tuple[int, int] | None:
-    """The item right before a list item: "Costco and Decathlon" read from Decathlon."""
+    """The item right before a list item joined by "and": "Costco and Decathlon" read from
+    Decathlon."""
     head = text[max(0, s.start - 8) : s.start]
-    m = re.search(r"(?:,\s*(?:and\s+)?|\s+(?:and|&)\s+)$", head)
+    m = re.search(r"(?:,\s*and\s+|\s+(?:and|&)\s+)$", head)  # "VICs, Tmall" is no list
     if not m:
         return None
     end = s.start - (len(head) - m.start())

@@ -130,6 +130,11 @@ def _han(run: str, offset: int) -> list[Word]:
     return out
 
 
+def frequency(word: str) -> int:
+    """jieba's dictionary count of a word (0 when it is not in the dictionary)."""
+    return _model().dt.tokenizer.FREQ.get(word) or 0
+
+
 def _tag(word: str) -> str:
     return _model().dt.word_tag_tab.get(word, "x")
 
