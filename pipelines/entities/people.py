@@ -52,6 +52,7 @@ def _build_lists(lex: Lexicon) -> dict[str, frozenset[str]]:
         "not_name_words": frozenset(x.casefold() for x in w["not_name_words"]),
         "english_surnames": frozenset(w["english_word_surnames"]),
         "head_titles": frozenset(x.casefold() for x in w["head_title_words"]),
+        "given_names": frozenset(w["western_given_names"]),
     }
 
 
@@ -163,6 +164,17 @@ def _title_owner(text: str, toks: list[Token], first: int, lex: Lexicon) -> int:
     ):
         k -= 1
     return k
+
+
+def _given_name_first(text: str, toks: list[Token], i: int, n: int, lex: Lexicon) -> bool:
+    """ "When David Blair from the media delegation asked": a common Western given name and a
+    family name, with no capitalised word joined after them (a "David Smith Group" is a body)."""
+    nxt = i + n
+    return (
+        n == 2
+        and toks[i].text in lists(lex)["given_names"]
+        and not (nxt < len(toks) and joined(text, toks[nxt - 1], toks[nxt]) and toks[nxt].cap)
+    )
 
 
 def _coordinated_name(text: str, toks: list[Token], i: int, lex: Lexicon) -> tuple[int, int] | None:
@@ -324,7 +336,12 @@ def find_people(text: str, toks: list[Token], lex: Lexicon) -> list[Span]:
         if i in names:
             continue
         n = _name_after(text, toks, i, lex)
-        if n < 2 or (i > 0 and joined(text, toks[i - 1], toks[i]) and toks[i - 1].cap):
+        if n < 2 or (
+            i > 0
+            and joined(text, toks[i - 1], toks[i])
+            and toks[i - 1].cap
+            and toks[i - 1].lower not in L["not_name_words"]  # "When David Blair ..."
+        ):
             continue
         end = toks[i + n - 1]
         lead = _title_before_comma(text, toks, i, lex)
@@ -342,6 +359,7 @@ def find_people(text: str, toks: list[Token], lex: Lexicon) -> list[Span]:
             and before.rstrip().endswith(("said", "says", "told"))
             or _REPORTING.match(text, end.full_end + 1)
             and not end.possessive
+            or _given_name_first(text, toks, i, n, lex)
         ):
             names[i] = (i, i + n)
     person_starts = {toks[i].start for i in names}
