@@ -53,6 +53,7 @@ def _build_lists(lex: Lexicon) -> dict[str, frozenset[str]]:
         "english_surnames": frozenset(w["english_word_surnames"]),
         "head_titles": frozenset(x.casefold() for x in w["head_title_words"]),
         "given_names": frozenset(w["western_given_names"]),
+        "eponym_words": frozenset(x.casefold() for x in w["eponym_words"]),
     }
 
 
@@ -170,9 +171,11 @@ def _given_name_first(text: str, toks: list[Token], i: int, n: int, lex: Lexicon
     """ "When David Blair from the media delegation asked": a common Western given name and a
     family name, with no capitalised word joined after them (a "David Smith Group" is a body)."""
     nxt = i + n
+    L = lists(lex)
     return (
         n == 2
-        and toks[i].text in lists(lex)["given_names"]
+        and toks[i].text in L["given_names"]
+        and toks[i + 1].lower not in L["eponym_words"]  # "Matthew Effect" is an idea
         and not (nxt < len(toks) and joined(text, toks[nxt - 1], toks[nxt]) and toks[nxt].cap)
     )
 
