@@ -60,14 +60,14 @@ _EN_PERIOD = (
     r"(?:(?:[Ii]n|[Dd]uring|[Ff]rom|[Ff]or|[Bb]y|[Aa]s of|[Ss]ince|[Tt]hrough|[Oo]ver|of|"
     r"(?:[Aa]t|[Bb]y) the end of)[ \u00a0]+)?(?:the[ \u00a0]+)?"
     rf"(?:{_EN_PART}(?:[ \u00a0]+of[ \u00a0]+(?:(?:19|20)\d{{2}}|this year|last year))?"
-    r"|(?:last|this|next|the previous|the past)[ \u00a0]+(?:half|quarter)"
+    r"|(?:[Ll]ast|[Tt]his|[Nn]ext|the previous|the past)[ \u00a0]+(?:half|quarter)"
     r"|Q[1-4](?:[ \u00a0]+(?:19|20)\d{2})?"
     rf"|{MONTH_RE.pattern}[ \u00a0]*(?:-|–|to|through)[ \u00a0]*{MONTH_RE.pattern}"
     r"(?:[ \u00a0]+(?:of[ \u00a0]+)?(?:(?:19|20)\d{2}|this year|last year))?"
     r"|\d{1,2}(?:st|nd|rd|th)[ \u00a0]+Five-Year[ \u00a0]+Plan(?:[ \u00a0]+period)?"
     r"(?:[ \u00a0]*\((?:19|20)\d{2}[ \u00a0]*[-–][ \u00a0]*(?:19|20)\d{2}\))?"
-    r"|(?:19|20)\d{2}(?:[ \u00a0]*[-–][ \u00a0]*(?:19|20)\d{2})?(?!\d|,\d)"
-    r"|(?:last|this|next|the previous|the past) year)(?![A-Za-z])"
+    r"|(?:year[ \u00a0]+)?(?:19|20)\d{2}(?:[ \u00a0]*[-–][ \u00a0]*(?:19|20)\d{2})?(?!\d|,\d)"
+    r"|(?:[Ll]ast|[Tt]his|[Nn]ext|the previous|the past) year)(?![A-Za-z])"
 )
 _ZH_PART = (
     r"(?:上半年|下半年|全年|前三季度|前[一二三四1-4]季度|第?[一二三四1-4]季度"
@@ -80,19 +80,22 @@ _ZH_PERIOD = (
 PERIOD_RE = re.compile(rf"(?<![A-Za-z\d])(?:{_ZH_PERIOD}|{_EN_PERIOD})")
 _YEAR_RE = re.compile(r"(?:19|20)\d{2}")
 _BARE_YEAR_RE = re.compile(
-    r"(?:the[ \u00a0]+)?(?:19|20)\d{2}(?:[ \u00a0]*[-–][ \u00a0]*(?:19|20)\d{2})?"
+    r"(?:the[ \u00a0]+)?(?:year[ \u00a0]+)?(?:19|20)\d{2}(?:[ \u00a0]*[-–][ \u00a0]*(?:19|20)\d{2})?"
 )
 # "from last year", "since last year", "the past year": a comparison base or a duration
 _RELATIVE_RE = re.compile(
     r"(?:(?:[Ff]rom|[Oo]ver|[Ss]ince|[Tt]hrough)[ \u00a0]+(?:the[ \u00a0]+)?"
-    r"(?:last|this|next|the previous|the past) year|(?:the[ \u00a0]+)?(?:the previous|the past) year)"
-)
-# a bare "last year" after these words is what a figure is compared with, not its period
-_COMPARED_BEFORE_RE = re.compile(
-    r"(?:\b(?:than|from|over|compared (?:with|to)|versus|vs\.?|against|on|same period|same time)"
-    r"|比|较|与|同比|相比|相较|跟)[ \u00a0]*\Z",
+    r"(?:last|this|next|the previous|the past) year|(?:the[ \u00a0]+)?(?:the previous|the past) year)",
     re.IGNORECASE,
 )
+# a period after these words is what a figure is compared with, not its period: "up 5% from
+# last year", 比上年增长, 比一季度和上半年收窄 (the second base joined to the first by 和)
+_COMPARED_BEFORE_RE = re.compile(
+    r"(?:\b(?:than|from|over|compared (?:with|to)|versus|vs\.?|against|on|same period|same time)"
+    r"(?:[ \u00a0]+(?:in|the))*|比|较|与|同比|相比|相较|跟|高于|低于|快于|慢于)[ \u00a0]*\Z",
+    re.IGNORECASE,
+)
+_JOINED_RE = re.compile(r"[ \u00a0]*(?:和|与|及|、|and|or)[ \u00a0]*", re.IGNORECASE)
 _RELATIVE_YEARS: dict[str, int] = {
     "今年": 0, "本年": 0, "去年": -1, "上年": -1, "前年": -2, "明年": 1,
     "this year": 0, "last year": -1, "next year": 1,
@@ -272,7 +275,7 @@ class Clause:
         self.asides = [m.span() for m in _ASIDE_RE.finditer(text, start, end)]
         self._aside_starts = [a for a, _ in self.asides]
         self.periods = [
-            (s, e, surface, self.aside_of(s)) for s, e, surface in _periods(text, start, end, masks)
+            (s, e, surface, self.aside_of(s)) for s, e, surface in periods(text, start, end, masks)
         ]
         self._metric_words = [
             (m.start(), m.end(), _METRIC_LABELS[m.group().lower()], self.aside_of(m.start()))
@@ -326,21 +329,24 @@ class Clause:
         return best[1] if best else None
 
 
-def _periods(text: str, start: int, end: int, masks: Masks) -> list[tuple[int, int, str]]:
+def periods(text: str, start: int, end: int, masks: Masks) -> list[tuple[int, int, str]]:
     """Period expressions in text[start:end] as (start, end, surface).
 
     Years inside dates ("Jan. 7, 2022") are datelines, not periods; a bare year or a "last
     year" that a figure is compared with ("up 5% from last year", 比上年增长) is not its period.
     """
     found = []
+    base_end = -1  # end of the last comparison base: a period joined to it is one too
     for m in PERIOD_RE.finditer(text, start, end):
         surface = m.group()
         if masks.contains(m.start(), m.end()):
             continue
         if _RELATIVE_RE.fullmatch(surface) or _BARE_YEAR_RE.fullmatch(surface):
             continue
-        relative = surface[:2] in _RELATIVE_YEARS or surface.lower() in _RELATIVE_YEARS
-        if relative and _COMPARED_BEFORE_RE.search(text, max(start, m.start() - 16), m.start()):
+        if _COMPARED_BEFORE_RE.search(text, max(start, m.start() - 24), m.start()) or (
+            base_end >= 0 and _JOINED_RE.fullmatch(text, base_end, m.start())
+        ):
+            base_end = m.end()
             continue
         found.append((m.start(), m.end(), surface))
     return found

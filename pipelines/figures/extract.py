@@ -241,8 +241,8 @@ def _read_digits(text: str, n: Number) -> _Raw | _Bare | None:
             return None  # "A380", "G20", "#3", "1/3", ".5"
         if before == "-" and s >= 2 and not text[s - 2].isdigit():
             return None  # "COVID-19", "Post-4-Trillion"
-        if _NAME_BEFORE_RE.search(text, max(0, s - 12), s):
-            return None
+        if n.scale is None and _NAME_BEFORE_RE.search(text, max(0, s - 12), s):
+            return None  # "District 5", "Fortune 500"; but "New District 20 billion" is money
     pos = e
     after = text[e : e + 1]
     scale_word, mult = n.scale, n.mult
@@ -414,21 +414,30 @@ def _count(
         end = pos + 1 + len(noun)
         counted = noun or ("" if text[pos] in "人户" else _zh_noun_before(text, start)) or text[pos]
         return _counted(text, start, end, value, scale, mult, counted)
+    more = _MORE_RE.match(text, pos)  # "ten more German companies"
     words: list[tuple[str, int]] = []
-    cursor = pos
-    for _ in range(5):
+    cursor = more.end() if more else pos
+    for _ in range(6):
         wm = _WORD_RE.match(text, cursor)
         word = wm.group(1) if wm else ""
-        if not wm or word.lower() in _COUNT_STOP or not word[0].isalpha():
+        if not wm or not word[0].isalpha():
             break
+        if word.lower() in _COUNT_STOP and not (word in ("and", "&") and words):
+            break  # "and" only inside a noun phrase: "upstream and downstream enterprises"
         words.append((wm.group(1), wm.end()))
         cursor = wm.end()
-    head = next((i for i, (w, _) in enumerate(words) if _is_plural(w)), None)
+    head = next((i for i, (w, _) in enumerate(words) if w != "and" and _is_plural(w)), None)
     if head is None or not (words[head][0][0].islower() or _ACRONYM_RE.fullmatch(words[head][0])):
         return None  # "5 Star Hotels" is a name; "330 German companies" is a count
     end = words[head][1]
     counted = " ".join(w for w, _ in words[: head + 1])
-    return _counted(text, start, end, value, scale, mult, counted)
+    fig = _counted(text, start, end, value, scale, mult, counted)
+    if more:
+        fig.change, fig.direction = "more", "increase"
+    return fig
+
+
+_MORE_RE = re.compile(r"[ \u00a0]more(?=[ \u00a0][A-Za-z])")
 
 
 def _counted(
@@ -566,6 +575,7 @@ def _resolve(text: str, raws: list[_Raw], doc: ArticleText, masks: Masks) -> lis
     names = context.names_in_running_text(text)
     published = _year_month(doc.published_at)
     clause_at = _ClauseFinder(text, doc, masks)
+    trail = _PeriodTrail(text, masks)
     for raw in raws:
         fig = raw.fig
         clause = clause_at(fig.start)
@@ -577,10 +587,36 @@ def _resolve(text: str, raws: list[_Raw], doc: ArticleText, masks: Masks) -> lis
         for bare in raw.listed:
             shared = _share_unit(text, bare, fig)
             _read_context(text, shared, clause_at(bare.start), names, published, figures)
+            trail.fill(shared, clause_at(bare.start), published)
             figures.append(shared)
         _read_context(text, fig, clause, names, published, figures)
+        trail.fill(fig, clause, published)
         figures.append(fig)
     return figures
+
+
+class _PeriodTrail:
+    """The last period written before a clause in the same paragraph (line), for figures whose
+    own sentence names none: "1~3季度，全市…增长3.1%。其中，…增长5.1%" gives both 1~3季度.
+    Text is scanned once, forward, as figures come in text order."""
+
+    def __init__(self, text: str, masks: Masks) -> None:
+        self.text, self.masks = text, masks
+        self.lines = [m.start() for m in re.finditer("\n", text)]
+        self.scanned = 0
+        self.last: tuple[int, str] | None = None  # (its line, surface)
+
+    def fill(self, fig: Figure, clause: context.Clause, published: tuple[int, int] | None) -> None:
+        if clause.start > self.scanned:
+            found = context.periods(self.text, self.scanned, clause.start, self.masks)
+            if found:
+                self.last = (bisect_right(self.lines, found[-1][0]), found[-1][2])
+            self.scanned = clause.start
+        if fig.period or self.last is None or self.last[0] != bisect_right(self.lines, clause.start):
+            return
+        fig.period = self.last[1]
+        fig.year = context.period_year(self.last[1], published)[0]
+        fig.year_source = "paragraph" if fig.year is not None else None
 
 
 class _ClauseFinder:

@@ -52,10 +52,13 @@ _EN_ONES = "one|two|three|four|five|six|seven|eight|nine"
 _EN_TEENS = "ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen"
 _T = rf"(?:(?:{_EN_TENS})(?:-(?:{_EN_ONES}))?|{_EN_ONES}|{_EN_TEENS})"  # 1..99
 _H = rf"(?:{_T}[ \u00a0]hundred(?:[ \u00a0](?:and[ \u00a0])?{_T})?|{_T})"  # 1..999
-_EN_WORDS = rf"\b(?:{_H}(?:[ \u00a0]thousand(?:,?[ \u00a0](?:and[ \u00a0])?{_H})?)?|dozen)\b"
+_EN_WORDS = (
+    rf"\b(?:{_H}(?:[ \u00a0]thousand(?:,?[ \u00a0](?:and[ \u00a0])?{_H})?)?|(?:a[ \u00a0])?dozen"
+    r"|an?(?=[ \u00a0](?:hundred|thousand|million|billion|trillion)\b))\b"
+)  # "a million people" is one million
 
 NUMBER_RE = re.compile(
-    rf"(?=[-−负\d{_ZH_START}otfsendOTFSEND])"  # what a number can start with: a cheap first test
+    rf"(?=[-−负\d{_ZH_START}otfsendaOTFSENDA])"  # what a number can start with: a cheap first test
     rf"(?P<sign>(?<![A-Za-z0-9_.,)\]-])[-−](?=\d)|负(?=[\d{_ZH_START}]))?"
     rf"(?:(?P<run>(?<![第\d{_ZH_CHARS}])(?:{_DIGITS}|[{_ZH_START}])[{_ZH_CHARS}\d]*"
     rf"(?:点[{_ZH_DECIMAL_DIGITS}]+[万亿]*)?)(?:(?P<inside>[余多几])(?P<outer>[万亿]+))?"
@@ -260,6 +263,8 @@ def en_words_value(token: str) -> float | None:
             continue
         if word == "hundred":
             current = (current or 1) * 100
+        elif word == "dozen":
+            current = (current or 1) * 12
         elif word == "thousand":
             total, current = total + (current or 1) * 1000, 0
         elif word in EN_NUMBER_WORDS:
