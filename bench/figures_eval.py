@@ -169,8 +169,15 @@ def ours(text: str, date: str | None = None) -> list[Pred]:
             key = f.normalized_unit
         preds.append(
             Pred(
-                f.start, f.end, f.normalized, key, f.bound, f.year,
-                position.get(f.equivalent_of or ""), GOLD_KIND.get(f.kind, f.kind), f.text,
+                f.start,
+                f.end,
+                f.normalized,
+                key,
+                f.bound,
+                f.year,
+                position.get(f.equivalent_of or ""),
+                GOLD_KIND.get(f.kind, f.kind),
+                f.text,
                 f.restates,
             )  # fmt: skip
         )
@@ -332,7 +339,9 @@ def evaluate(docs: list[Doc], system: Callable[..., list[Pred]], repeat: int) ->
                 rel_n += 1
                 rel_right += preds[i].year == g["year"]
             if core and lv < 2:
-                failures.append(f"{doc.key}: core figure {g['surface']!r} at {g['start']} level {lv}")
+                failures.append(
+                    f"{doc.key}: core figure {g['surface']!r} at {g['start']} level {lv}"
+                )
             target = g.get("equivalent_of")
             if target and j in m and ids.get(target) in m:
                 want = m[ids[target]][0]

@@ -34,7 +34,7 @@ from .lexicon import (
     ZH_SCALES,
     alternation,
 )
-from .numerals import Number, fold_width, numbers, zh_numeral
+from .numerals import ZH_DIGITS, Number, fold_width, numbers, zh_numeral
 from .text import Masks
 
 _SP = r"[ \u00a0]"
@@ -64,13 +64,17 @@ _INSIDE_RE = re.compile(alternation(QUALIFIERS_INSIDE))
 _SUFFIX_RE = re.compile(
     rf"{_SP}?({alternation(list(UNITS) + list(CURRENCY_SUFFIXES))})(?![A-Za-z²³])"
 )
+_HYPHEN_UNIT_RE = re.compile(
+    r"-((?:square|sq)-(?:kilometers?|kilometres?|meters?|metres?)|hectares?|acres?|mu|tonnes?"
+    r"|tons?|(?:kilo|mega|giga)watts?|kW|MW|GW|kWh|MWh|GWh|TEU|percent|per-cent)(?![A-Za-z-])"
+)
 _LEVEL_RE = re.compile(r"-((?:hundred-)?(?:thousand|million|billion|trillion))(?:-yuan)?-level")
 _ADJ_MONEY_RE = re.compile(r"-(thousand|million|billion|trillion)-(yuan|dollar|euro)(?![A-Za-z])")
 _TIME_RE = re.compile(rf"{_SP}?(?:{alternation(EN_TIME_WORDS)})(?![A-Za-z])", re.IGNORECASE)
 _WORD_RE = re.compile(r"[ \u00a0]([A-Za-z][A-Za-z'’-]*)")
 _ZH_NOUN_RE = re.compile(r"[\u4e00-\u9fff]{1,10}")
 _ZH_NOUN_BEFORE_RE = re.compile(r"[\u4e00-\u9fff]{1,4}\Z")
-_ZH_VERB_RE = re.compile("集中|签约|开工|落户|投产|建成|完成|实现|总投资|共计|合计|参加|入驻")
+_ZH_VERB_RE = re.compile("集中|签约|开工|落户|投产|建成|完成|实现|总投资|共计|合计|参加|入驻|分别")
 _ZH_NOUN_STOP = "的在和与及等并已将于为是有了从对向共达均都被把以参签落获中"
 _ANAPHOR_BEFORE_RE = re.compile(
     r"(?<![A-Za-z])((?:an? )?(increase|rise|decrease|drop|decline|growth|jump) of"
@@ -86,7 +90,7 @@ _NOT_PLURAL = frozenset(
         "this", "its", "his", "has", "was", "is", "does", "goes", "gets", "makes", "takes", "plus",
         "less", "unless", "various", "previous", "famous", "numerous", "serious", "across", "thus",
         "per", "cent", "percent", "yuan", "times", "years", "months", "days", "overseas", "weeks",
-        "hours", "minutes", "seconds", "decades", "us"
+        "hours", "minutes", "seconds", "decades", "quarters", "us"
     )
 )  # fmt: skip
 _COUNT_STOP = frozenset(
@@ -212,9 +216,9 @@ def _read_number(text: str, n: Number) -> _Raw | _Bare | None:
 
 def _per_hundred(text: str, n: Number) -> _Raw | None:
     """百分之五十 (50 %), 千分之三 (0.3 %): the Chinese way of writing a percentage."""
-    if n.scale is not None:
-        return None
     start = n.start - 3
+    if n.scale is not None or (start and text[start - 1] in _NOT_ONE_BEFORE_PER):
+        return None  # 五百分之二 is a fifth of a percent's worth: a fraction, not a percentage
     per_mille = text[start] == "千"
     return _Raw(
         Figure(
@@ -227,6 +231,9 @@ def _per_hundred(text: str, n: Number) -> _Raw | None:
             unit="%",
         )  # fmt: skip
     )
+
+
+_NOT_ONE_BEFORE_PER = frozenset("零〇二两三四五六七八九十百千万又0123456789")
 
 
 def _read_digits(text: str, n: Number) -> _Raw | _Bare | None:
@@ -253,6 +260,10 @@ def _read_digits(text: str, n: Number) -> _Raw | _Bare | None:
     elif after.isascii() and (after.isalnum() or after == "_") and not _SUFFIX_RE.match(text, e):
         return None  # "5G", "3M", "A380" are names; "10kg", "1.2bn" are figures
     if after == "-" and not text[e + 1 : e + 2].isdigit():
+        unit = _HYPHEN_UNIT_RE.match(text, e)  # "a 50,000-square-meter plant", "a 5-percent rise"
+        if unit and scale_word is None:
+            word = unit.group(1).replace("-", " ").replace("sq ", "square ")
+            return _Raw(_measure(text, start, unit.end(), value, None, 1.0, word))
         level = _LEVEL_RE.match(text, e)
         if level:
             return _count_level(text, start, level, value)
@@ -411,6 +422,8 @@ def _count(
         if text[pos : pos + 2] == "位数":
             return None  # "两位数增长": double-digit growth
         noun = "" if text[pos] in "人户" else _zh_noun_after(text, pos + 1)
+        if noun in _PLACE_CHARS and text[start : start + 1] in ZH_DIGITS:
+            return None  # 五台山 (Mount Wutai), 三家村: a place name, not a count
         end = pos + 1 + len(noun)
         counted = noun or ("" if text[pos] in "人户" else _zh_noun_before(text, start)) or text[pos]
         return _counted(text, start, end, value, scale, mult, counted)
@@ -437,6 +450,7 @@ def _count(
     return fig
 
 
+_PLACE_CHARS = frozenset("山湖江河村镇路街桥岛")
 _MORE_RE = re.compile(r"[ \u00a0]more(?=[ \u00a0][A-Za-z])")
 
 
@@ -525,6 +539,8 @@ def _read_word(text: str, n: Number) -> _Raw | _Bare | None:
         return None
     if n.token[0].isupper() and text[max(0, s - 4) : s].rstrip()[-1:] not in ("", ".", '"', "“"):
         return None  # "Top Ten", "Five Star": capitalised mid-sentence is a name
+    if n.value < 2 and n.scale is None:
+        return None  # "one" is mostly a pronoun or an article: "that one costs", "one of"
     raw = _after_number(text, s, e, n.token, n.value, None, n.scale, n.mult)
     if isinstance(raw, _Bare):
         return raw
@@ -612,7 +628,11 @@ class _PeriodTrail:
             if found:
                 self.last = (bisect_right(self.lines, found[-1][0]), found[-1][2])
             self.scanned = clause.start
-        if fig.period or self.last is None or self.last[0] != bisect_right(self.lines, clause.start):
+        if (
+            fig.period
+            or self.last is None
+            or self.last[0] != bisect_right(self.lines, clause.start)
+        ):
             return
         fig.period = self.last[1]
         fig.year = context.period_year(self.last[1], published)[0]

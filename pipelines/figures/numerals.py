@@ -120,8 +120,10 @@ def _read(text: str, m: re.Match[str]) -> Number | None:
             mult *= ZH_BIG_UNITS[ch]
         kind = "digits" if _PLAIN_DIGITS_RE.fullmatch(run) else "zh"
         return Number(start, end, sign * value, run, kind, outer, mult, m.group("inside"))
-    while len(run) > 1 and run[-1] in ZH_SMALL_UNITS and text[end : end + 1] in _UNIT_AFTER_SMALL:
+    while run and run[-1] in ZH_SMALL_UNITS and text[end : end + 1] in _UNIT_AFTER_SMALL:
         run, end = run[:-1], end - 1
+    if not run:
+        return None  # the 百 of 百分点, the 千 of 千瓦
     if _PLAIN_DIGITS_RE.fullmatch(run):
         value = float(run.replace(",", ""))
         return _with_en_scale(text, Number(start, end, sign * value, run, "digits"))
