@@ -9,8 +9,9 @@ parts: the development texts and the held-out ids listed in its `_meta.held_out`
 The gold format is that of the seed gold: one key per text, each with a `figures` list (surface,
 start, end, kind, normalized_value, unit, currency, qualifier, year/year_stated, core, id,
 equivalent_of). A key is a text file next to the gold file (the seeds) or an article id of the
-corpus (`--corpus`, default demo/corpus/articles.jsonl). The article's date (the seeds' `doc_date`,
-the corpus' `published`) is given to the extractor, as the processing chain does.
+corpus (`--corpus`, default demo/corpus/articles.jsonl). The article's date (the corpus'
+`published`, else the date printed in the text, the gold's `doc_date`) is given to the extractor,
+as the processing chain gives it the page's date.
 
 Matching rule (one-to-one, greedy, best level first): a prediction matches a gold figure when
 their character spans overlap and the normalised values agree within 0.5 % (level a, "value");
@@ -284,7 +285,8 @@ def load(gold_path: Path, corpus: Path) -> tuple[list[Doc], set[str]]:
                 lines = corpus.read_text(encoding="utf-8").splitlines()
                 records = {r["id"]: r for r in map(json.loads, lines)}
             published = records[key].get("published")  # as printed: ISO as the page object has it
-            text, date = records[key]["text"], parse_date(published) if published else None
+            text = records[key]["text"]
+            date = (parse_date(published) if published else None) or entry.get("doc_date")
         docs.append(Doc(key, text, date, entry["figures"]))
     return docs, held_out
 
