@@ -197,13 +197,6 @@ def _read_all(text: str, masks: Masks) -> list[_Raw]:
     return raws
 
 
-def _number(token: str) -> float | None:
-    try:
-        return float(token.replace(",", ""))
-    except ValueError:
-        return None
-
-
 def _read_number(text: str, n: Number) -> _Raw | _Bare | None:
     if n.kind == "word":
         return _read_word(text, n)
@@ -229,7 +222,7 @@ def _per_hundred(text: str, n: Number) -> _Raw | None:
             value=n.value,
             normalized=_round(n.value / 10 if per_mille else n.value),
             unit="%",
-        )  # fmt: skip
+        )
     )
 
 
