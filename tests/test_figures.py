@@ -3,6 +3,7 @@ Recognizers-Text's test suites), the processing chain's step, linear time and ro
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 import re
@@ -398,11 +399,16 @@ def _best_times(fns: list[Callable[[], object]], rounds: int = 5) -> list[float]
     """Best time of each function over interleaved rounds, so a burst of load on the shared
     machine slows every size alike instead of one."""
     best = [float("inf")] * len(fns)
-    for _ in range(rounds):
-        for i, fn in enumerate(fns):
-            t0 = time.perf_counter()
-            fn()
-            best[i] = min(best[i], time.perf_counter() - t0)
+    gc.collect()
+    gc.disable()  # a collection of the whole test session's objects would land on one size
+    try:
+        for _ in range(rounds):
+            for i, fn in enumerate(fns):
+                t0 = time.perf_counter()
+                fn()
+                best[i] = min(best[i], time.perf_counter() - t0)
+    finally:
+        gc.enable()
     return best
 
 
@@ -431,12 +437,13 @@ HOSTILE: dict[str, Callable[[int], str]] = {
 
 @pytest.mark.parametrize("shape", list(HOSTILE))
 def test_time_grows_linearly(shape: str) -> None:
-    """1k, 10k and 40k characters: a quadratic extractor would take 100x and 16x longer; a
-    linear one 10x and 4x (the margins absorb a machine shared with other jobs)."""
+    """1k, 10k and 40k characters: a quadratic extractor takes 100x and 1,600x as long as on
+    1k, a linear one 10x and 40x. The margins absorb a machine shared with other jobs and the
+    caches a 40k-character text no longer fits in."""
     texts = [HOSTILE[shape](n) for n in (1_000, 10_000, 40_000)]
     t1, t10, t40 = _best_times([lambda t=t: extract_figures(t) for t in texts])
     assert t10 < 30 * max(t1, 1e-4), (shape, t1, t10)
-    assert t40 < 10 * max(t10, 1e-4), (shape, t10, t40)
+    assert t40 < 200 * max(t1, 1e-4), (shape, t1, t40)
 
 
 _NUMERALISH = st.sampled_from(
