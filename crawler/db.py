@@ -152,7 +152,10 @@ def _add_declared_column(db: Database, table: str, column: str) -> None:
 
 # A field added to a stored dataclass after m002 needs one line here, oldest first:
 # ("table", "column"). Tests fail while an older database would lack it.
-ADDED_COLUMNS: tuple[tuple[str, str], ...] = ()
+ADDED_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("figures", "year_source"),  # where a figure's year comes from (stated, the article's date)
+    ("figures", "restates"),  # the key of the earlier figure a figure repeats
+)
 for _table, _column in ADDED_COLUMNS:
     migrations(name=f"add_{_table}_{_column}")(
         partial(_add_declared_column, table=_table, column=_column)

@@ -66,6 +66,8 @@ class Figure:
     currency_implied: bool = False  # "4 trillion" after "4 trillion yuan": currency from context
     sentence: str | None = None
     sentence_start: int | None = None
+    year_source: str | None = None  # "stated", or "article_date": 今年, last year, 1-8月
+    restates: str | None = None  # `key` of the earlier figure this one repeats ("4 trillion")
 
     @property
     def key(self) -> str:
@@ -349,7 +351,7 @@ FIGURES = _table(
     Figure,
     """article_id key kind text value scale normalized currency unit qualifier bound metric
     counted change direction period year subject equivalent_of normalized_unit currency_implied
-    start end sentence sentence_start""",
+    start end sentence sentence_start year_source restates""",
     pk=("article_id", "key"),
     computed={
         "article_id": (int, _given("article_id")),

@@ -26,10 +26,12 @@ EN_SCALES: dict[str, float] = {
     "bln": 1e9,
     "bn": 1e9,
     "trn": 1e12,
+    "trln": 1e12,
+    "tln": 1e12,
     "tn": 1e12,
 }
 # single letters only count as scales when glued to a currency amount: "$3m", "US$1.2b"
-EN_SCALE_LETTERS: dict[str, float] = {"k": 1e3, "m": 1e6, "b": 1e9}
+EN_SCALE_LETTERS: dict[str, float] = {"k": 1e3, "m": 1e6, "b": 1e9, "t": 1e12}
 
 ZH_SCALES: dict[str, float] = {
     "万亿": 1e12,
@@ -134,6 +136,9 @@ UNITS: dict[str, tuple[str, str, float]] = {
     "square kilometer": ("area", "km2", 1.0),
     "sq km": ("area", "km2", 1.0),
     "sq. km": ("area", "km2", 1.0),
+    "square km": ("area", "km2", 1.0),
+    "km squared": ("area", "km2", 1.0),
+    "km^2": ("area", "km2", 1.0),
     "km2": ("area", "km2", 1.0),
     "km²": ("area", "km2", 1.0),
     "square metres": ("area", "m2", 1e-6),
@@ -160,6 +165,7 @@ UNITS: dict[str, tuple[str, str, float]] = {
     "tonne": ("weight", "t", 1.0),
     "tons": ("weight", "t", 1.0),
     "ton": ("weight", "t", 1.0),
+    "t": ("weight", "t", 1.0),
     "kilograms": ("weight", "kg", 1e-3),
     "kilogram": ("weight", "kg", 1e-3),
     "kg": ("weight", "kg", 1e-3),
@@ -179,9 +185,17 @@ UNITS: dict[str, tuple[str, str, float]] = {
     "MWh": ("energy", "MWh", 1e3),
     "GWh": ("energy", "GWh", 1e6),
     "TWh": ("energy", "TWh", 1e9),
+    "Wh": ("energy", "Wh", 1e-3),
     "千瓦时": ("energy", "kWh", 1.0),
+    "兆瓦时": ("energy", "MWh", 1e3),
+    "吉瓦时": ("energy", "GWh", 1e6),
     "度电": ("energy", "kWh", 1.0),
+    "watts": ("capacity", "W", 1e-3),
+    "watt": ("capacity", "W", 1e-3),
     "kilowatts": ("capacity", "kW", 1.0),
+    "kilowatt": ("capacity", "kW", 1.0),
+    "megawatt": ("capacity", "MW", 1e3),
+    "gigawatt": ("capacity", "GW", 1e6),
     "kW": ("capacity", "kW", 1.0),
     "megawatts": ("capacity", "MW", 1e3),
     "MW": ("capacity", "MW", 1e3),
@@ -195,6 +209,26 @@ UNITS: dict[str, tuple[str, str, float]] = {
     "兆瓦": ("capacity", "MW", 1e3),
     "吉瓦": ("capacity", "GW", 1e6),
 }
+# labels that only describe figures of these kinds ("area" words say nothing of money)
+METRIC_KINDS: dict[str, frozenset[str]] = {
+    "area": frozenset({"area"}),
+    "share": frozenset({"percent", "percentage_points"}),
+}
+# what a count counts, by the head noun of `counted`, when no metric word says more
+COUNT_METRICS: dict[str, tuple[str, ...]] = {
+    "companies": ("companies", "enterprises", "firms", "businesses", "manufacturers", "makers",
+                  "suppliers", "企业", "公司", "厂商", "商户", "市场主体"),
+    "projects": ("projects", "项目"),
+    "employment": ("employees", "workers", "jobs", "staff", "talents", "员工", "职工", "岗位", "人才"),
+    "participants": ("visitors", "buyers", "participants", "attendees", "guests", "exhibitors",
+                     "tourists", "delegates", "客商", "观众", "游客", "嘉宾", "展商"),
+    "events": ("events", "activities", "exhibitions", "forums", "conferences", "shows",
+               "performances", "活动", "展会", "论坛"),
+    "vehicles": ("vehicles", "cars", "trucks", "buses", "辆", "汽车", "整车"),
+    "parks": ("parks", "zones", "园区", "开发区"),
+    "patents": ("patents", "专利"),
+    "products": ("products", "产品"),
+}  # fmt: skip
 BASE_UNITS: dict[str, str] = {
     "percent": "%",
     "percentage_points": "pp",
@@ -219,14 +253,14 @@ EN_TIME_WORDS = (
 ZH_NON_FIGURE_SUFFIXES = "年月日天周时分秒岁届期次号路楼层室栋幢线米"
 
 # classifiers that make a Chinese number a count: "61个项目", "20家企业", "三个万亿级产业"
-ZH_CLASSIFIERS = "个家项名位座台套件批场所条种户人只辆艘架款"
+ZH_CLASSIFIERS = "个家项名位座台套件批场所条种户人只辆艘架款片"
 
 EN_NUMBER_WORDS: dict[str, int] = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
     "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
     "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
-    "eighty": 80, "ninety": 90, "dozen": 12,
+    "eighty": 80, "ninety": 90, "a": 1, "an": 1,
 }  # fmt: skip
 EN_ORDINALS: dict[str, int] = {
     "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
@@ -258,7 +292,11 @@ QUALIFIERS_AFTER: dict[str, str] = {
     "or more": ">=", "and above": ">=", "or above": ">=", "plus": ">=", "or so": "~",
     "以上": ">=", "左右": "~", "上下": "~", "以下": "<=", "以内": "<=",
 }  # fmt: skip
-QUALIFIERS_INSIDE: dict[str, str] = {"余": ">", "多": ">"}  # "30余亿元", "100多家"
+QUALIFIERS_INSIDE: dict[str, str] = {
+    "余": ">",
+    "多": ">",
+    "几": ">",
+}  # "30余亿元", "100多家", "二十几万"
 
 # ---------------------------------------------------------------------------- change
 EN_CHANGE_UP = (
@@ -272,8 +310,8 @@ EN_CHANGE_DOWN = (
     "declined", "declining", "decrease", "decreased", "decreasing", "slid", "plunged",
     "shrank", "contracted", "lower", "less", "fewer",
 )  # fmt: skip
-ZH_CHANGE_UP = ("增长", "增加", "提高", "上升", "上涨", "增幅", "增速", "增")
-ZH_CHANGE_DOWN = ("下降", "减少", "降低", "下滑", "回落", "下跌", "降幅", "降")
+ZH_CHANGE_UP = ("增长", "增加", "提高", "提升", "上升", "上涨", "扩大", "增幅", "增速", "增")
+ZH_CHANGE_DOWN = ("下降", "减少", "降低", "下滑", "回落", "下跌", "收窄", "缩小", "降幅", "降")
 
 # ---------------------------------------------------------------------------- metrics
 # label -> surface patterns (regex fragments, matched case-insensitively on word boundaries)
@@ -293,23 +331,33 @@ METRICS: dict[str, tuple[str, ...]] = {
     "deals": ("deals", "deal", "contracts", "contract", "agreements", "signed", "签约",
               "协议", "合同"),
     "revenue": ("operating revenues", "operating revenue", "revenues", "revenue",
-                "operating income", "营业收入", "营收", "销售收入"),
+                "operating income", "turnover", "营业收入", "营收", "销售收入"),
+    "tourism revenue": ("tourism revenue", "tourism income", "旅游总收入", "旅游收入"),
     "retail sales": ("retail sales", "社会消费品零售总额", "零售额"),
-    "sales": ("sales", "销售额"),
+    "sales": ("sales", "sold", "销售额", "销量"),
     "foreign trade": ("foreign trade", "imports and exports", "import and export",
                       "进出口", "外贸"),
-    "exports": ("exports", "export value", "出口"),
-    "imports": ("imports", "import value", "进口"),
+    "exports": ("exports", "exported", "export value", "出口"),
+    "imports": ("imports", "imported", "import value", "进口"),
     "profit": ("net profit", "profits", "profit", "利润"),
     "tax revenue": ("tax revenue", "taxes", "税收"),
     "registered capital": ("registered capital", "注册资本"),
+    "financing": ("financing", "fundraising", "raised", "融资", "募资", "募集资金"),
+    "loans": ("loans", "贷款"),
+    "orders": ("orders", "订单"),
+    "throughput": ("cargo throughput", "container throughput", "throughput", "吞吐量", "运量"),
+    "electricity": ("electricity consumption", "power generation", "electricity", "用电量",
+                    "发电量"),
+    "employment": ("employs", "employed", "employ", "jobs", "workforce", "就业", "用工"),
     "R&D spending": ("R&D", "research and development", "研发"),
     "market value": ("market capitalization", "market value", "市值"),
     "funds": ("special funds", "funds", "funding", "subsidies", "rewards", "rewarded",
               "reward", "资金", "补贴", "奖励"),
     "area": ("total area", "covering", "covers", "area", "占地", "面积"),
     "capacity": ("production capacity", "capacity", "产能"),
-    "output": ("output value", "output", "产值", "产量"),
+    "output": ("output value", "output", "production", "produced", "produces", "产值", "产量"),
+    "share": ("accounted for", "accounting for", "accounts for", "account for", "share of",
+              "proportion", "占比", "比重", "占"),
     "population": ("population", "residents", "人口"),
 }  # fmt: skip
 
