@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import sqlite3
 import sys
 import traceback
@@ -18,7 +17,6 @@ from typing import Any, TextIO
 
 import click
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = "data/yrdnews.db"
 
 
@@ -255,43 +253,63 @@ def ingest(redis_url: str, db_path: str, stream: str, idle_exit: float | None) -
         sys.exit(1)
 
 
-def _metadata_for(db_path: Path, metadata_path: Path) -> str:
-    """The metadata file, re-keyed to the database's name: Datasette names a database
-    after its file, and the metadata's tables and queries are written for "yrdnews"."""
-    import tempfile
-
-    import yaml
-
-    metadata = yaml.safe_load(metadata_path.read_text(encoding="utf-8"))
-    databases = metadata.get("databases", {})
-    if db_path.stem in databases or "yrdnews" not in databases:
-        return str(metadata_path)
-    databases[db_path.stem] = databases.pop("yrdnews")
-    with tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False, encoding="utf-8") as handle:
-        yaml.safe_dump(metadata, handle, allow_unicode=True, sort_keys=False)
-    return handle.name
-
-
 @cli.command()
 @click.option("--db", "db_path", default=DEFAULT_DB, show_default=True)
-@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Loopback unless --public.")
 @click.option("--port", default=8001, show_default=True, type=int)
+@click.option(
+    "--public",
+    is_flag=True,
+    help="Listen on every interface (0.0.0.0) or the --host given: the site becomes reachable by others.",
+)
 @click.option(
     "--metadata",
     type=click.Path(exists=True, dir_okay=False),
     help="Defaults to the project's datasette_metadata.yml.",
 )
-def serve(db_path: str, host: str, port: int, metadata: str | None) -> None:
-    """Publish the database read-only with Datasette."""
+@click.option(
+    "--archive",
+    "archives",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False),
+    help="Folder whose WARC files the archived-capture pages may read (repeatable); "
+    "default: the database's folder and the current one.",
+)
+@click.option("--allow-robots", is_flag=True, help="Let search engines index the pages.")
+@user_errors
+def serve(
+    db_path: str,
+    host: str,
+    port: int,
+    public: bool,
+    metadata: str | None,
+    archives: tuple[str, ...],
+    allow_robots: bool,
+) -> None:
+    """Publish the database read-only (immutable) with Datasette, on localhost by default."""
+    from crawler.serve import is_loopback, run_datasette
+
     if not Path(db_path).is_file():
         raise UserError(f"no database at {db_path}: run `yrdnews crawl` first")
-    metadata = _metadata_for(
-        Path(db_path), Path(metadata or PROJECT_ROOT / "datasette_metadata.yml")
+    if public:
+        host = host if not is_loopback(host) else "0.0.0.0"
+        click.echo(
+            f"yrdnews: warning: serving publicly on {host}:{port}; anyone who can reach this "
+            "machine can read the database and run read-only SQL",
+            err=True,
+        )
+    elif not is_loopback(host):
+        raise UserError(
+            f"--host {host} is not a loopback address: add --public to serve beyond this machine"
+        )
+    run_datasette(
+        Path(db_path),
+        host=host,
+        port=port,
+        metadata_path=Path(metadata) if metadata else None,
+        archive_dirs=[Path(a) for a in archives] or [Path(db_path).parent, Path.cwd()],
+        allow_robots=allow_robots,
     )
-    args = [sys.executable, "-m", "datasette", "serve", db_path, "--metadata", metadata,
-            "--host", host, "--port", str(port), "--setting", "sql_time_limit_ms", "5000",
-            "--setting", "truncate_cells_html", "400"]  # fmt: skip
-    os.execv(sys.executable, args)
 
 
 def _article_rows(
