@@ -48,7 +48,7 @@ def prepare_jinja2_environment(env: Environment, datasette: Any) -> None:
     env.loader = ChoiceLoader([env.loader, _RowTemplates(env.loader)])
 
 
-@hookimpl
+@hookimpl(trylast=True)  # after Datasette's own functions, whose escape_fts it replaces
 def prepare_connection(conn: sqlite3.Connection) -> None:
     functions.register(conn)
 

@@ -9,10 +9,10 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from crawler.search import SNIPPET_MARK
+
 SCALES = ((1e12, "trillion"), (1e9, "billion"), (1e6, "million"))
 UNIT_WORDS = {"km2": "km²", "m3": "m³", "items": "", "%": "%", "pp": "percentage points"}
-# Search snippets mark their matches the way Markdown marks bold text, readable in CSV too.
-SNIPPET_MARK = "**"
 _MARKED = re.compile(re.escape(SNIPPET_MARK) + "(.+?)" + re.escape(SNIPPET_MARK), re.S)
 
 
