@@ -14,7 +14,7 @@ import random
 import sqlite3
 import time
 
-from crawler import datasette_plugin
+from crawler import site as datasette_plugin
 from crawler.search import MAX_QUERY_CHARS
 
 

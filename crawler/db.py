@@ -18,7 +18,7 @@ from sqlite_utils import Database, Migrations
 
 from crawler import runs
 from crawler.items import FIGURES, STORED_TABLES, Table
-from crawler.search import FTS_TOKENIZER
+from crawler.search import FTS_TOKENIZER, segment
 from crawler.sources import Source, describe_sources
 
 migrations = Migrations("yrdnews")
@@ -89,9 +89,7 @@ def m001_initial(db: Database) -> None:
     db["articles"].create_index(["url"], unique=True)
     db["articles"].create_index(["published_at"])
     db["articles"].create_index(["source_id"])
-    db.execute(
-        f"CREATE VIRTUAL TABLE articles_fts USING fts5(title, body, tokenize = '{FTS_TOKENIZER}')"
-    )
+    _create_search_index(db)
     db["figures"].create_index(["kind", "currency"])
     db["figures"].create_index(["metric"])
     db["entities"].create_index(["type", "subtype"])
@@ -143,6 +141,40 @@ def m003_ingested_streams(db: Database) -> None:
     )
 
 
+def _create_search_index(db: Database) -> None:
+    """The FTS5 index of titles and bodies, as crawler.search.segment cuts them. Its content
+    is the articles table (no second copy of every text), which is also how Datasette's
+    search across tables finds it."""
+    db.execute(
+        "CREATE VIRTUAL TABLE articles_fts USING fts5(title, body, content=[articles],"
+        f" content_rowid=[id], tokenize = '{FTS_TOKENIZER}')"
+    )
+
+
+def reindex(db: Database) -> None:
+    """Index every article again, e.g. after `crawler.search.segment` changed: any change
+    to it needs a migration that calls this, since unindexing re-segments the stored text."""
+    db.execute("insert into articles_fts (articles_fts) values ('delete-all')")
+    db.conn.executemany(
+        "insert into articles_fts (rowid, title, body) values (?, ?, ?)",
+        (
+            (i, segment(t), segment(b))
+            for i, t, b in db.execute("select id, title, body from articles")
+        ),
+    )
+
+
+@migrations()
+def m004_search_by_character_pairs(db: Database) -> None:
+    """Chinese indexed as character pairs instead of jieba's words, in an index whose content
+    is the articles table (m001 now creates it so)."""
+    (sql,) = db.execute("select sql from sqlite_master where name = 'articles_fts'").fetchone()
+    if "content=[articles]" not in sql:
+        db.execute("drop table articles_fts")
+        _create_search_index(db)
+    reindex(db)
+
+
 def _add_declared_column(db: Database, table: str, column: str) -> None:
     """Add a column declared in crawler/items.py to an older database (m001 made it in a new one)."""
     if column not in db[table].columns_dict:
@@ -171,6 +203,8 @@ def open_db(path: str | Path) -> Database:
     db.enable_wal()
     db.execute("PRAGMA foreign_keys = ON")
     db.execute("PRAGMA busy_timeout = 10000")
+    # Taking an article out of the search index re-segments its stored text (crawler/storage.py).
+    db.conn.create_function("yrd_segment", 1, segment, deterministic=True)
     migrations.apply(db)
     runs.migrations.apply(db)  # crawl_runs columns added after the first schema (crawler/runs.py)
     return db

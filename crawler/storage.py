@@ -72,13 +72,26 @@ def _merge_aliases(db: Database, entity_id: str, surfaces: set[str]) -> str:
     return json.dumps(sorted(aliases | surfaces), ensure_ascii=False)
 
 
-def _replace_extractions(db: Database, article: Article) -> None:
-    """Everything derived from the article's text: search entry, figures, mentions."""
-    db.execute("delete from articles_fts where rowid = ?", [article.id])
+def _unindex(db: Database, article_id: int) -> None:
+    """Take a stored article out of the search index. The index keeps no copy of the text
+    (its content is the articles table), so FTS5 is told the tokens that were indexed: those
+    of the stored title and body, segmented as they were when indexed."""
+    db.execute(
+        "insert into articles_fts (articles_fts, rowid, title, body)"
+        " select 'delete', id, yrd_segment(title), yrd_segment(body) from articles where id = ?",
+        [article_id],
+    )
+
+
+def _index(db: Database, article: Article) -> None:
     db.execute(
         "insert into articles_fts (rowid, title, body) values (?, ?, ?)",
         [article.id, segment(article.title), segment(article.body)],
     )
+
+
+def _replace_extractions(db: Database, article: Article) -> None:
+    """Everything derived from the article's text except its search entry: figures, mentions."""
     db.execute("delete from figures where article_id = ?", [article.id])
     db.execute("delete from mentions where article_id = ?", [article.id])
     db.conn.executemany(
@@ -128,7 +141,9 @@ def store_article(
         row = ARTICLES.row(
             article, kind=kind, content_hash=digest, crawl_run_id=crawl_run_id, stored_at=utc_now()
         )
+        _unindex(db, article.id)  # before the row changes: the old text says what was indexed
         db.execute(_UPSERT_ARTICLE, row)
+        _index(db, article)
         _replace_extractions(db, article)
     return "updated" if existing else "inserted"
 
@@ -137,6 +152,8 @@ def replace_extractions(db: Database, article: Article) -> None:
     """Store a new search entry, figures and mentions for an already stored article
     (`yrdnews reextract`, after the extractors or the segmentation improve)."""
     with db.atomic():
+        _unindex(db, article.id)
+        _index(db, article)
         _replace_extractions(db, article)
         db.execute(
             "update articles set content_hash = ? where id = ?", [content_hash(article), article.id]
@@ -146,5 +163,5 @@ def replace_extractions(db: Database, article: Article) -> None:
 def delete_article(db: Database, article_id: int) -> None:
     db.execute("delete from figures where article_id = ?", [article_id])
     db.execute("delete from mentions where article_id = ?", [article_id])
-    db.execute("delete from articles_fts where rowid = ?", [article_id])
+    _unindex(db, article_id)
     db.execute("delete from articles where id = ?", [article_id])

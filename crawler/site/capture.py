@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from crawler.archive import ArchivedResponse, read_response
+if TYPE_CHECKING:
+    from crawler.archive import ArchivedResponse
 
 CAPTURE_POLICY = (
     "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
@@ -49,6 +51,8 @@ def load_capture(
     warc_file: str, offset: int, record_id: str, roots: Iterable[Path]
 ) -> ArchivedResponse:
     """The archived response of an article, checked against the record id stored with it."""
+    from crawler.archive import read_response  # the crawler's archive code, only when asked
+
     response = read_response(resolve_archive(warc_file, roots), offset)
     if response.ref.record_id != record_id:
         raise CaptureNotFound(f"record {record_id} is not at offset {offset} of {warc_file}")
