@@ -9,7 +9,7 @@ import sqlite3
 import sys
 import traceback
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from functools import wraps
 from pathlib import Path
@@ -312,26 +312,6 @@ def serve(
     )
 
 
-def _article_rows(
-    db_path: str, since: str | None, sources: tuple[str, ...]
-) -> Iterator[dict[str, Any]]:
-    from crawler.db import open_db
-    from crawler.items import ARTICLES
-
-    if not Path(db_path).is_file():
-        raise UserError(f"no database at {db_path}")
-    db = open_db(db_path)
-    where, params = ["1 = 1"], []
-    if since:
-        where.append("published_at >= ?")
-        params.append(since)
-    if sources:
-        where.append(f"source_id in ({', '.join('?' for _ in sources)})")
-        params.extend(sources)
-    sql = f"select {', '.join(ARTICLES.exported)} from articles where {' and '.join(where)} order by published_at, id"
-    yield from db.query(sql, params)
-
-
 @cli.command()
 @click.option("--db", "db_path", default=DEFAULT_DB, show_default=True)
 @click.option(
@@ -348,18 +328,41 @@ def _article_rows(
     default="-",
     help="File to write; - for stdout.",
 )
-@click.option("--since", metavar="DATE", help="Only articles published on or after this date.")
-@click.option("--source", "sources", multiple=True, metavar="ID")
+@click.option(
+    "--table",
+    default="articles",
+    show_default=True,
+    help="articles, figures, entities, mentions, or (once they exist) stories, facts.",
+)
+@click.option(
+    "--since",
+    metavar="DATE",
+    help="Only articles published on or after this date (and their rows).",
+)
+@click.option(
+    "--source", "sources", multiple=True, metavar="ID", help="Only this source's articles."
+)
 @user_errors
 def export(
-    db_path: str, fmt: str, output: TextIO, since: str | None, sources: tuple[str, ...]
+    db_path: str,
+    fmt: str,
+    output: TextIO,
+    table: str,
+    since: str | None,
+    sources: tuple[str, ...],
 ) -> None:
-    """Export articles as CSV, JSON or newline-delimited JSON."""
-    from crawler.items import ARTICLES
+    """Export a table as CSV, JSON or newline-delimited JSON."""
+    from crawler.db import open_db
+    from crawler.export import NoSuchTable, export_rows
 
-    rows = _article_rows(db_path, since, sources)
+    if not Path(db_path).is_file():
+        raise UserError(f"no database at {db_path}")
+    try:
+        columns, rows = export_rows(open_db(db_path), table, since=since, sources=sources)
+    except NoSuchTable as exc:
+        raise UserError(str(exc)) from exc
     if fmt == "csv":
-        writer = csv.DictWriter(output, fieldnames=ARTICLES.exported)
+        writer = csv.DictWriter(output, fieldnames=columns)
         writer.writeheader()
         writer.writerows(rows)
     elif fmt == "ndjson":

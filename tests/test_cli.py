@@ -169,6 +169,28 @@ def test_export_formats(stored_db: Path) -> None:
     assert [json.loads(line)["title"] for line in lines] == ["T1"]
 
 
+def test_export_every_table_with_the_articles_filter(stored_db: Path) -> None:
+    db = database.open_db(stored_db)
+    db.execute("update articles set body = body || ' Suzhou signed deals worth 4 billion yuan.'")
+    db.conn.commit()
+    run("reextract", "--db", str(stored_db))  # figures and mentions for both articles
+    for table in ("articles", "figures", "entities", "mentions"):
+        lines = run("export", "--db", str(stored_db), "--table", table).output.splitlines()
+        assert len(lines) == db[table].count > 0, table
+    newer = db.execute("select id from articles where published_at >= '2022'").fetchone()[0]
+    result = run("export", "--db", str(stored_db), "--table", "mentions", "--since", "2022-01-01")
+    mentions = [json.loads(line) for line in result.output.splitlines()]
+    assert mentions and {m["article_id"] for m in mentions} == {newer}
+    as_csv = run("export", "--db", str(stored_db), "--table", "figures", "--format", "csv").output
+    header = next(csv.reader(io.StringIO(as_csv)))
+    assert header[:3] == ["article_id", "key", "kind"]
+
+
+def test_export_of_a_table_this_database_lacks_is_one_line(stored_db: Path) -> None:
+    one_line_error(run("export", "--db", str(stored_db), "--table", "stories"), "no stories table")
+    one_line_error(run("export", "--db", str(stored_db), "--table", "sqlite_master"), "choose one of")
+
+
 def test_reextract_fills_figures_of_stored_articles(stored_db: Path) -> None:
     db = database.open_db(stored_db)
     db.execute("update articles set body = body || ' Output reached 4 trillion yuan.'")
