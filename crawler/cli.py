@@ -375,6 +375,49 @@ def export(
         output.write("\n]\n")
 
 
+@cli.command()
+@click.option("--db", "db_path", default=DEFAULT_DB, show_default=True)
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    default="snapshots",
+    show_default=True,
+    help="Folder for snapshots.",
+)
+@click.option("--date", "day", metavar="YYYY-MM-DD", help="Date of the snapshot (default: today).")
+@click.option(
+    "--metadata",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Defaults to the project's datasette_metadata.yml.",
+)
+@click.option("--no-accuracy", is_flag=True, help="Skip running the accuracy scripts.")
+@user_errors
+def snapshot(
+    db_path: str, out_dir: str, day: str | None, metadata: str | None, no_accuracy: bool
+) -> None:
+    """Write a dated, citable copy of the database with its data dictionary, method,
+    measured accuracy, crawl runs and a suggested citation."""
+    from crawler.snapshot import make_snapshot
+
+    if not Path(db_path).is_file():
+        raise UserError(f"no database at {db_path}")
+    try:
+        when = date.fromisoformat(day) if day else date.today()
+    except ValueError as exc:
+        raise UserError(f"--date: not a date: {day!r} (use YYYY-MM-DD)") from exc
+    made = make_snapshot(
+        Path(db_path),
+        Path(out_dir),
+        day=when,
+        metadata_path=Path(metadata) if metadata else None,
+        accuracy="Not measured (--no-accuracy)." if no_accuracy else None,
+    )
+    click.echo(
+        f"snapshot {made.folder}: {made.articles:,} articles, sha256 {made.sha256}", err=True
+    )
+
+
 def _analyse(article: Any) -> dict[str, Any]:
     """What the processing chain's extractors find in the article: figures and entities."""
     from pipelines.chain import ChainContext, run_chain

@@ -27,6 +27,7 @@ SETTINGS = {
     "default_facet_size": 15,
     "suggest_facets": "off",
 }
+ARCHIVE_DIRS_VARIABLE = "YRD_ARCHIVE_DIRS"
 ROBOTS_ALLOWED = "User-agent: *\nDisallow: /-/\nDisallow: /{database}?\nDisallow: /{database}.json"
 
 
@@ -55,7 +56,9 @@ def serve_metadata(
                 chart["db"] = database
     if allow_robots:
         plugins["datasette-block-robots"] = {"literal": ROBOTS_ALLOWED.format(database=database)}
-    plugins.setdefault("yrd-news", {})["archive_dirs"] = [str(p) for p in archive_dirs]
+    # Read from the environment, so /-/metadata.json shows the variable's name, not the folders.
+    os.environ[ARCHIVE_DIRS_VARIABLE] = os.pathsep.join(str(p) for p in archive_dirs)
+    plugins.setdefault("yrd-news", {})["archive_dirs"] = {"$env": ARCHIVE_DIRS_VARIABLE}
     return metadata
 
 

@@ -1,17 +1,24 @@
-"""Real servers the tests start on loopback, each on a free port, stopped afterwards."""
+"""Shared by the end-to-end tests: the demo database, built once per session from the demo
+snapshot with the real `yrdnews crawl`, and real servers started on loopback, each on a free
+port, stopped afterwards (Redis, `yrdnews serve`)."""
 
 from __future__ import annotations
 
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import redis
+
+from demo.build_snapshot import build
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,6 +32,49 @@ def build_snapshot(folder: Path) -> Path:
         capture_output=True,
         timeout=300,
     )
+    return folder
+
+
+def yrdnews(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    result = subprocess.run(
+        [sys.executable, "-m", "crawler", *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=ROOT,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"yrdnews {' '.join(args)} failed:\n{result.stderr[-3000:]}")
+    return result
+
+
+def crawl_demo(folder: Path, db: Path) -> None:
+    sources = (folder / "sources.txt").read_text().split()
+    common = [
+        "crawl",
+        "--replay",
+        str(folder / "snapshot.warc.gz"),
+        "--db",
+        str(db),
+        "--data-dir",
+        str(folder),
+    ]
+    yrdnews(*common, *[arg for source in sources for arg in ("--source", source)])
+    yrdnews(*common, "--urls", str(folder / "urls.txt"))
+
+
+def rows(db: Path, sql: str) -> list[tuple]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql).fetchall()
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder with the demo snapshot (snapshot.warc.gz) and yrdnews.db crawled from it."""
+    folder = tmp_path_factory.mktemp("demo")
+    counts = build(folder)
+    assert counts["sources_discovered"] >= 3
+    crawl_demo(folder, folder / "yrdnews.db")
     return folder
 
 
@@ -64,3 +114,46 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
         client.close()
         server.terminate()
         server.wait(timeout=10)
+
+
+def start_server(args: list[str], cwd: Path = ROOT) -> tuple[subprocess.Popen, str]:
+    """Start a Datasette server (`args` without the port) and wait until it answers."""
+    port = free_port()
+    # A file, not a pipe: a long test never fills it and blocks the server. Closed with the test run.
+    log = tempfile.TemporaryFile()  # noqa: SIM115
+    server = subprocess.Popen(
+        [*args, "--port", str(port)], stdout=subprocess.DEVNULL, stderr=log, cwd=cwd
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(150):
+        try:
+            urllib.request.urlopen(base + "/-/versions.json", timeout=1)
+            break
+        except OSError:
+            if server.poll() is not None:
+                log.seek(0)
+                raise AssertionError(log.read().decode(errors="replace")) from None
+            time.sleep(0.2)
+    else:
+        server.kill()
+        raise AssertionError("the server did not answer within 30 s")
+    return server, base
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+@pytest.fixture(scope="session")
+def datasette(demo: Path) -> Iterator[str]:
+    """`yrdnews serve` over the demo database, on a free loopback port."""
+    server, base = start_server(
+        [sys.executable, "-m", "crawler", "serve", "--db", str(demo / "yrdnews.db")]
+    )
+    yield base
+    stop_server(server)

@@ -188,7 +188,9 @@ def test_export_every_table_with_the_articles_filter(stored_db: Path) -> None:
 
 def test_export_of_a_table_this_database_lacks_is_one_line(stored_db: Path) -> None:
     one_line_error(run("export", "--db", str(stored_db), "--table", "stories"), "no stories table")
-    one_line_error(run("export", "--db", str(stored_db), "--table", "sqlite_master"), "choose one of")
+    one_line_error(
+        run("export", "--db", str(stored_db), "--table", "sqlite_master"), "choose one of"
+    )
 
 
 def test_reextract_fills_figures_of_stored_articles(stored_db: Path) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -22,53 +21,11 @@ from crawler.archive import ReplayArchive, read_response
 from crawler.chinese import to_simplified
 from crawler.cli import cli
 from crawler.items import Entity
-from demo.build_snapshot import build
+from tests.conftest import crawl_demo, rows, yrdnews
 
 ROOT = Path(__file__).resolve().parent.parent
 
 SEEDS = json.loads((ROOT / "demo" / "corpus" / "seeds.json").read_text(encoding="utf-8"))
-
-
-def yrdnews(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-    result = subprocess.run(
-        [sys.executable, "-m", "crawler", *args],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        cwd=ROOT,
-    )
-    if check and result.returncode != 0:
-        raise AssertionError(f"yrdnews {' '.join(args)} failed:\n{result.stderr[-3000:]}")
-    return result
-
-
-def crawl_demo(folder: Path, db: Path) -> None:
-    sources = (folder / "sources.txt").read_text().split()
-    common = [
-        "crawl",
-        "--replay",
-        str(folder / "snapshot.warc.gz"),
-        "--db",
-        str(db),
-        "--data-dir",
-        str(folder),
-    ]
-    yrdnews(*common, *[arg for source in sources for arg in ("--source", source)])
-    yrdnews(*common, "--urls", str(folder / "urls.txt"))
-
-
-def rows(db: Path, sql: str) -> list[tuple]:
-    with sqlite3.connect(db) as conn:
-        return conn.execute(sql).fetchall()
-
-
-@pytest.fixture(scope="session")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("demo")
-    counts = build(folder)
-    assert counts["sources_discovered"] >= 3
-    crawl_demo(folder, folder / "yrdnews.db")
-    return folder
 
 
 def test_every_seed_and_corpus_article_is_stored(demo: Path) -> None:
@@ -208,44 +165,6 @@ def test_extract_the_crawl_and_reextract_give_the_same_figures_and_entities(
     article_columns = "id, title, body, url, canonical_url, published_at, content_hash, warc_offset"
     for sql in (f"select {article_columns} from articles", "select * from articles_fts"):
         assert sorted(rows(copy, sql)) == sorted(rows(demo / "yrdnews.db", sql))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="session")
-def datasette(demo: Path):
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "crawler",
-            "serve",
-            "--db",
-            str(demo / "yrdnews.db"),
-            "--port",
-            str(port),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        cwd=ROOT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(150):
-        try:
-            urllib.request.urlopen(base + "/-/versions.json", timeout=1)
-            break
-        except OSError:
-            if server.poll() is not None:
-                raise AssertionError(server.stderr.read().decode()) from None
-            time.sleep(0.2)
-    yield base
-    server.terminate()
-    server.wait(timeout=10)
 
 
 def get(base: str, path: str, **params: str) -> bytes:

@@ -7,6 +7,7 @@ folders are found by Datasette next to this module."""
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 from pathlib import Path
@@ -126,8 +127,11 @@ def archive_roots(datasette: Any) -> list[Path]:
     """Folders whose WARC files may be served: `archive_dirs` in the plugin's configuration
     (set by `yrdnews serve`), else the folders of the databases served."""
     config = datasette.plugin_config(PLUGIN) or {}
-    if config.get("archive_dirs"):
-        return [Path(p) for p in config["archive_dirs"]]
+    folders = config.get("archive_dirs")
+    if isinstance(folders, str):  # from the environment: os.pathsep-separated
+        folders = folders.split(os.pathsep)
+    if folders:
+        return [Path(p) for p in folders]
     return [Path(db.path).parent for db in datasette.databases.values() if db.path]
 
 

@@ -1,0 +1,279 @@
+"""The Datasette site over the demo database, through a real `yrdnews serve`: what it shows,
+what it refuses to disclose or run, and the citable snapshot served as a published copy would be."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import sys
+import urllib.error
+import urllib.parse
+import urllib.request
+from datetime import date
+from pathlib import Path
+
+import pytest
+import yaml
+from markupsafe import Markup
+
+from crawler.site.article import Span, choose_spans, marked_paragraphs
+from crawler.site.capture import CaptureNotFound, resolve_archive
+from crawler.site.cells import format_quantity
+from crawler.site.functions import name_key
+from crawler.snapshot import SnapshotExists, make_snapshot
+from tests.conftest import ROOT, rows, start_server, stop_server, yrdnews
+
+CANNED = yaml.safe_load((ROOT / "datasette_metadata.yml").read_text(encoding="utf-8"))["databases"][
+    "yrdnews"
+]["queries"]
+
+
+def fetch(base: str, path: str, **params: str) -> tuple[int, dict[str, str], bytes]:
+    query = ("?" + urllib.parse.urlencode(params)) if params else ""
+    try:
+        with urllib.request.urlopen(base + path + query, timeout=30) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def as_json(base: str, path: str, **params: str) -> object:
+    status, _, body = fetch(base, path, **params)
+    assert status == 200, body[:300]
+    return json.loads(body)
+
+
+# --- pure parts -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "expected"),
+    [
+        (4e12, "CNY", "4 trillion CNY"),
+        (4.65e9, "USD", "4.65 billion USD"),
+        (30e9, "CNY", "30 billion CNY"),
+        (12.5, "km2", "12.5 km²"),
+        (6.2, "%", "6.2%"),
+        (85.0, "items", "85"),
+        (None, "CNY", None),
+    ],
+)
+def test_amounts_read_as_words(value, unit, expected) -> None:
+    assert format_quantity(value, unit) == expected
+
+
+@pytest.mark.parametrize("typed", ["苏州", "苏州市", "蘇州", "Suzhou", "SUZHOU", "suzhou city"])
+def test_place_names_match_by_alias(typed: str) -> None:
+    assert name_key(typed) in {name_key("Suzhou"), name_key("苏州市")}
+    assert name_key("x" * 201) is None  # bounded: the SQL time limit holds
+
+
+def test_the_body_is_escaped_and_spans_never_overlap() -> None:
+    body = "Invest <script>alert(1)</script> 4 trillion yuan in Suzhou.\n\nSecond paragraph."
+    figure = Span(body.index("4 trillion"), body.index(" in Suzhou"), "yrd-figure", "/f", "money")
+    place = Span(body.index("Suzhou"), body.index("Suzhou") + 6, "yrd-entity", "/e", "place")
+    clash = Span(body.index("trillion"), body.index("trillion") + 8, "yrd-entity", "/x", "no")
+    spans = choose_spans(len(body), [figure], [place, clash])
+    assert spans == [figure, place]
+    paragraphs = marked_paragraphs(body, spans)
+    assert len(paragraphs) == 2 and all(isinstance(p, Markup) for p in paragraphs)
+    assert "<script>" not in paragraphs[0] and "&lt;script&gt;" in paragraphs[0]
+    assert '<a class="yrd-figure" href="/f" title="money">4 trillion yuan</a>' in paragraphs[0]
+
+
+def test_an_archive_outside_the_served_folders_is_never_read(tmp_path: Path) -> None:
+    served = tmp_path / "served"
+    served.mkdir()
+    (served / "a.warc.gz").write_bytes(b"")
+    (tmp_path / "secret.warc.gz").write_bytes(b"")
+    assert resolve_archive("data/warc/a.warc.gz", [served]) == served / "a.warc.gz"
+    for stored in (str(tmp_path / "secret.warc.gz"), "../secret.warc.gz", "/etc/passwd"):
+        with pytest.raises(CaptureNotFound):
+            resolve_archive(stored, [served])
+
+
+# --- the running site -----------------------------------------------------------------------
+
+
+def test_served_immutable_without_disclosing_folders(datasette: str, demo: Path) -> None:
+    (database,) = as_json(datasette, "/-/databases.json")
+    assert database["is_mutable"] is False
+    assert database["path"] == "yrdnews.db"
+    settings = as_json(datasette, "/-/settings.json")
+    assert settings["sql_time_limit_ms"] == 5000 and settings["max_returned_rows"] == 1000
+    everything = b"".join(
+        fetch(datasette, path)[2]
+        for path in ("/-/databases.json", "/-/metadata.json", "/-/settings.json", "/-/plugins.json")
+    )
+    assert str(demo).encode() not in everything
+    assert fetch(datasette, "/robots.txt")[2].decode().splitlines() == [
+        "User-agent: *",
+        "Disallow: /",
+    ]
+
+
+def test_the_sql_time_limit_holds_against_the_search_function(datasette: str) -> None:
+    huge = "select length(yrd_fts_query(replace(hex(zeroblob(40000)),'00','亿')))"
+    status, _, body = fetch(datasette, "/yrdnews.json", sql=huge)
+    assert status == 400 and b"user-defined function raised exception" in body
+
+
+def test_serving_beyond_localhost_needs_public(demo: Path) -> None:
+    refused = yrdnews("serve", "--db", str(demo / "yrdnews.db"), "--host", "0.0.0.0", check=False)
+    assert refused.returncode != 0
+    assert refused.stderr.strip().splitlines() == [
+        "yrdnews: error: --host 0.0.0.0 is not a loopback address: add --public to serve beyond this machine"
+    ]
+
+
+def article_link_target(row: dict) -> object:
+    return row.get("article_id") or row.get("latest_article_id") or row.get("crawl_run_id")
+
+
+@pytest.mark.parametrize("name", sorted(CANNED))
+def test_every_canned_query_answers_with_its_defaults_and_links_rows(
+    datasette: str, name: str
+) -> None:
+    params = {
+        p: ""
+        for p in ("q", "currency", "metric", "person", "place", "entity")
+        if f":{p}" in CANNED[name]["sql"]
+    }
+    data = as_json(datasette, f"/yrdnews/{name}.json", _shape="objects", **params)
+    assert data["rows"], f"{name} returned no rows with empty parameters"
+    linked = [row for row in data["rows"] if row.get("articles", 1)]  # sources with no article yet
+    assert all(article_link_target(row) for row in linked), name
+    _, _, html = fetch(datasette, f"/yrdnews/{name}", **params)
+    assert html.count(b'href="/yrdnews/articles') >= len(linked)
+
+
+def test_table_search_and_the_canned_query_find_the_same_articles(
+    datasette: str, demo: Path
+) -> None:
+    for words in [
+        "Suzhou",
+        "苏州",
+        "蘇州",
+        "工业园区",
+        "新能源汽车",
+        "Suzhou OR Wuxi",
+        '"industrial park"',
+        "invest*",
+    ]:
+        table = as_json(
+            datasette,
+            "/yrdnews/articles.json",
+            _search=words,
+            _col="id",
+            _size="max",
+            _shape="objects",
+        )
+        canned = as_json(datasette, "/yrdnews/search.json", q=words, _shape="objects")
+        assert {r["id"] for r in table["rows"]} == {r["article_id"] for r in canned["rows"]}, words
+        assert table["rows"], words
+    contains = rows(
+        demo / "yrdnews.db", "select count(*) from articles where title || body like '%工业园区%'"
+    )
+    found = as_json(
+        datasette, "/yrdnews/articles.json", _search="工业园区", _col="id", _shape="objects"
+    )
+    assert (
+        len(found["rows"]) == contains[0][0] == 3
+    )  # jieba never cuts 工业园区 out of 苏州工业园区
+
+
+def test_search_snippets_come_from_the_articles_own_text(datasette: str) -> None:
+    canned = as_json(datasette, "/yrdnews/search.json", q="蘇州", _shape="objects")
+    for row in canned["rows"]:
+        assert "**苏州**" in row["snippet"] or "**蘇州**" in row["snippet"], row["snippet"][:80]
+        assert " 州 " not in row["snippet"]  # no index tokens
+
+
+def test_the_archived_capture_is_served_sandboxed(datasette: str, demo: Path) -> None:
+    ((article_id, url),) = rows(
+        demo / "yrdnews.db", "select id, url from articles where url like '%shine.cn%' limit 1"
+    )
+    status, headers, body = fetch(datasette, f"/-/capture/yrdnews/{article_id}")
+    assert status == 200 and len(body) > 1000
+    policy = headers["content-security-policy"]
+    assert policy.startswith("sandbox;") and "default-src 'none'" in policy
+    assert headers["x-content-type-options"] == "nosniff"
+    assert fetch(datasette, "/-/capture/yrdnews/1")[0] == 404
+
+
+def test_dates_facet_newest_first_and_places_filter_articles(datasette: str) -> None:
+    data = as_json(datasette, "/yrdnews/articles.json", _extra="facet_results", _size="0")
+    facets = (
+        data["facet_results"]["results"]
+        if "results" in data["facet_results"]
+        else data["facet_results"]
+    )
+    months = [r["value"] for r in facets["published_month"]["results"]]
+    assert months == sorted(months, reverse=True)
+    place = facets["place"]["results"][0]
+    filtered = as_json(
+        datasette, "/yrdnews/articles.json", _mentions=place["value"], _col="id", _size="max"
+    )
+    assert len(filtered["rows"]) == place["count"]
+
+
+# --- the citable snapshot ---------------------------------------------------------------------
+
+
+def test_a_snapshot_is_complete_citable_and_served_as_published(demo: Path, tmp_path: Path) -> None:
+    made = make_snapshot(demo / "yrdnews.db", tmp_path, day=date(2025, 6, 1))
+    folder = tmp_path / "yrdnews-2025-06-01"
+    assert made.folder == folder
+    assert {p.name for p in folder.iterdir()} == {
+        "yrdnews.db", "DATA_DICTIONARY.md", "METHOD.md", "CITATION.cff", "README.md", "metadata.json",
+    }  # fmt: skip
+    copy, original = folder / "yrdnews.db", demo / "yrdnews.db"
+    assert rows(copy, "select id, content_hash from articles order by id") == rows(
+        original, "select id, content_hash from articles order by id"
+    )
+    dictionary = (folder / "DATA_DICTIONARY.md").read_text(encoding="utf-8")
+    with sqlite3.connect(copy) as conn:
+        for table in (
+            "articles",
+            "figures",
+            "entities",
+            "mentions",
+            "sources",
+            "crawl_runs",
+            "person_titles",
+        ):
+            for column in conn.execute(f"pragma table_info({table})").fetchall():
+                assert f"| `{column[1]}` |" in dictionary, (table, column[1])
+    assert "(no description)" not in dictionary
+    readme = (folder / "README.md").read_text(encoding="utf-8")
+    assert made.sha256 in readme and "## Suggested citation" in readme
+    assert readme.count("| finished |") == len(rows(copy, "select id from crawl_runs"))
+    method = (folder / "METHOD.md").read_text(encoding="utf-8")
+    assert "bench/figures_eval.py" in method and "precision" in method.lower()
+    assert "R core" in method  # the figures script's own table, as it printed it
+    with pytest.raises(SnapshotExists):
+        make_snapshot(demo / "yrdnews.db", tmp_path, day=date(2025, 6, 1), accuracy="")
+    # What the image `datasette package` builds runs: datasette serve -i FILE -m metadata.json.
+    server, base = start_server(
+        [
+            sys.executable,
+            "-m",
+            "datasette",
+            "serve",
+            "-i",
+            "yrdnews.db",
+            "--metadata",
+            "metadata.json",
+        ],
+        cwd=folder,
+    )
+    try:
+        metadata = as_json(base, "/-/metadata.json")
+        assert metadata["title"] == "yrd-news snapshot 2025-06-01"
+        assert as_json(base, "/yrdnews/search.json", q="苏州", _shape="objects")["rows"]
+        status, _, page = fetch(
+            base, f"/yrdnews/articles/{rows(copy, 'select id from articles limit 1')[0][0]}"
+        )
+        assert status == 200 and b'class="yrd-body"' in page
+    finally:
+        stop_server(server)
