@@ -7,7 +7,7 @@ DEMO_DIR ?= data/demo
 DEMO_DB := $(DEMO_DIR)/yrdnews.db
 PORT ?= 8001
 
-.PHONY: install system-deps demo demo-crawl test lint clean
+.PHONY: install system-deps browser-deps demo demo-crawl test lint clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,7 +35,20 @@ demo: demo-crawl
 	@echo "Serving $(DEMO_DB) on http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
 	$(BIN)/yrdnews serve --db $(DEMO_DB) --port $(PORT)
 
-test: install
+# The browser tests drive Debian's Chromium (never a downloaded browser) with a CJK font, so
+# Chinese pages render; installed only when missing (CI runs as root).
+BROWSER_PACKAGES := chromium fonts-noto-cjk
+browser-deps:
+	@missing=$$(for p in $(BROWSER_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  sudo=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  echo "Installing $$missing for the browser tests"; \
+	  $$sudo apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+test: install browser-deps
 	$(BIN)/python -m pytest
 	$(BIN)/python bench/figures_eval.py --check
 	$(BIN)/python bench/entities_eval.py --check
@@ -46,4 +59,4 @@ lint: install
 	$(BIN)/ruff format --check .
 
 clean:
-	rm -rf $(VENV) data build *.egg-info demo/snapshot.warc.gz demo/urls.txt demo/sources.txt demo/manifest.jsonl
+	rm -rf $(VENV) data build test-artifacts *.egg-info demo/snapshot.warc.gz demo/urls.txt demo/sources.txt demo/manifest.jsonl
