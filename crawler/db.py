@@ -152,16 +152,16 @@ def _create_search_index(db: Database) -> None:
 
 
 def reindex(db: Database) -> None:
-    """Index every article again, e.g. after `crawler.search.segment` changed: any change
-    to it needs a migration that calls this, since unindexing re-segments the stored text."""
-    db.execute("insert into articles_fts (articles_fts) values ('delete-all')")
-    db.conn.executemany(
-        "insert into articles_fts (rowid, title, body) values (?, ?, ?)",
-        (
-            (i, segment(t), segment(b))
-            for i, t, b in db.execute("select id, title, body from articles")
-        ),
-    )
+    """Index every article again, in one transaction, e.g. after `crawler.search.segment`
+    changed: any change to it needs a migration that calls this, since taking an article out
+    of the index re-segments its stored text."""
+    articles = db.execute("select id, title, body from articles")
+    with db.atomic():
+        db.execute("insert into articles_fts (articles_fts) values ('delete-all')")
+        db.conn.executemany(
+            "insert into articles_fts (rowid, title, body) values (?, ?, ?)",
+            ((i, segment(title), segment(body)) for i, title, body in articles),
+        )
 
 
 @migrations()

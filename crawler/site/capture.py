@@ -51,9 +51,14 @@ def load_capture(
     warc_file: str, offset: int, record_id: str, roots: Iterable[Path]
 ) -> ArchivedResponse:
     """The archived response of an article, checked against the record id stored with it."""
-    from crawler.archive import read_response  # the crawler's archive code, only when asked
+    # The crawler's archive code, imported only when a capture is asked for.
+    from crawler.archive import ArchiveError, read_response
+    from crawler.limits import BodyRejected
 
-    response = read_response(resolve_archive(warc_file, roots), offset)
+    try:
+        response = read_response(resolve_archive(warc_file, roots), offset)
+    except (ArchiveError, BodyRejected) as exc:
+        raise CaptureNotFound(str(exc)) from exc
     if response.ref.record_id != record_id:
         raise CaptureNotFound(f"record {record_id} is not at offset {offset} of {warc_file}")
     return response
