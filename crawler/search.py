@@ -100,6 +100,11 @@ class Term(NamedTuple):
     prefix: bool
 
 
+def prepare() -> None:
+    """Load jieba's dictionary now (about a second), not inside the first query's SQL time limit."""
+    jieba.initialize()
+
+
 def _words(term: str) -> list[str]:
     """An unquoted term as the words it must contain: Chinese cut into words by jieba."""
     folded = _fold(term)

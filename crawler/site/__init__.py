@@ -18,6 +18,7 @@ from datasette.utils import urlsafe_components
 from datasette.utils.asgi import Response
 from jinja2 import BaseLoader, ChoiceLoader, Environment, TemplateNotFound
 
+from crawler import search
 from crawler.site import cells, facets, functions, rows
 from crawler.site.capture import CaptureNotFound, capture_headers, load_capture
 
@@ -47,6 +48,11 @@ class _RowTemplates(BaseLoader):
 @hookimpl
 def prepare_jinja2_environment(env: Environment, datasette: Any) -> None:
     env.loader = ChoiceLoader([env.loader, _RowTemplates(env.loader)])
+
+
+@hookimpl
+def startup() -> None:
+    search.prepare()
 
 
 @hookimpl(trylast=True)  # after Datasette's own functions, whose escape_fts it replaces
