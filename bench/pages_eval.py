@@ -3,15 +3,15 @@
     python bench/pages_eval.py [--check] [--repeat N] [--no-baselines] [--hostile]
 
 Bodies: on the 24 pages of tests/fixtures/pages with upstream expected text, token precision,
-recall and F1 (crawler/page_corpus.py: CJK characters and Latin words, expected paragraphs
+recall and F1 (fixtures/scores.py: CJK characters and Latin words, expected paragraphs
 de-duplicated), per page and as means over all 24, over the development pages and over the
-check pages kept aside while tuning (page_corpus.CHECK_SET). Side by side, when installed (the
-`bench` extra): readability-lxml's `Document.summary()` and trafilatura alone
+check pages kept aside while tuning (CHECK_SET in fixtures/pages.py). Side by side, when
+installed (the `bench` extra): readability-lxml's `Document.summary()` and trafilatura alone
 (`trafilatura.extract`, tables on, comments off), both given the text as our decoder reads
 it, so that only main-text extraction is compared.
 
-Titles and dates: on all 38 pages, the title against the page's headline (page_corpus.
-title_problem) and `published_at` against the hand-checked values of checked.yml.
+Titles and dates: on all 38 pages, the title against the page's headline (title_problem in
+fixtures/scores.py) and `published_at` against the hand-checked values of checked.yml.
 
 Speed: pages/s of `extract_article` over the 38 pages, from the fastest of N runs of each
 page (CPU time of this process, so other processes on the machine matter less). With
@@ -35,19 +35,17 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from crawler.encoding import decode_html  # noqa: E402
-from crawler.page_corpus import (  # noqa: E402
+from crawler.pages import NotAnArticle, extract_article  # noqa: E402
+from crawler.sniff import MAX_DEPTH, MAX_ELEMENTS, MAX_HTML_BYTES  # noqa: E402
+from fixtures.pages import (  # noqa: E402
     CHECK_SET,
     checked,
     expected_text,
-    f1,
-    overlap,
     page_bytes,
     page_url,
     records,
-    title_problem,
 )
-from crawler.pages import NotAnArticle, extract_article  # noqa: E402
-from crawler.sniff import MAX_DEPTH, MAX_ELEMENTS, MAX_HTML_BYTES  # noqa: E402
+from fixtures.scores import f1, overlap, title_problem  # noqa: E402
 
 MIN_MEAN_F1 = 0.985
 

@@ -3,7 +3,7 @@
 Three kinds of record go in, each said for what it is in demo/manifest.jsonl:
 - real captures: the real pages of tests/fixtures/pages, byte for byte, at their URLs;
 - composed article pages: the seed texts and the 40 regional article texts, which exist
-  here only as text, published as plain pages (demo/compose.py) at their real URLs;
+  here only as text, published as plain pages (fixtures/compose.py) at their real URLs;
 - composed discovery pages: for registry sources with demo articles, a feed, sitemap or
   listing at the source's real discovery URL, linking those articles.
 
@@ -30,61 +30,20 @@ from crawler.archive import WarcRecorder  # noqa: E402
 from crawler.chinese import detect_lang  # noqa: E402
 from crawler.dates import parse_date  # noqa: E402
 from crawler.sources import Source, load_sources, source_for_url  # noqa: E402
-from demo.compose import compose_article_html  # noqa: E402
+from fixtures.compose import compose_article_html  # noqa: E402
+from fixtures.pages import known_url, page_bytes, records  # noqa: E402
+from fixtures.texts import corpus_articles, seed_articles  # noqa: E402
 
-PAGES = ROOT / "tests" / "fixtures" / "pages"
-SEEDS = ROOT / "demo" / "corpus" / "seeds.json"
-ARTICLES = ROOT / "demo" / "corpus" / "articles.jsonl"
 HTML_UTF8 = [("Content-Type", "text/html; charset=utf-8")]
 
 
 @dataclass
 class DemoArticle:
+    """An article URL the snapshot holds, and what a composed discovery page says of it."""
+
     url: str
     title: str | None
     published: str | None  # as printed
-    origin: str
-
-
-def seed_articles() -> list[tuple[DemoArticle, str, str | None]]:
-    """(article, body text, printed date) for each seed, from demo/corpus/seeds.json."""
-    found = []
-    for seed in json.loads(SEEDS.read_text(encoding="utf-8")):
-        text = (ROOT / seed["text_file"]).read_text(encoding="utf-8")
-        body = text.split("\n", 1)[1].lstrip("\n") if seed.get("title_is_first_line") else text
-        article = DemoArticle(
-            seed["url"], seed["title"], None, f"composed from seed {seed['text_file']}"
-        )
-        found.append((article, body, None))
-    return found
-
-
-def corpus_articles() -> list[tuple[DemoArticle, str, str | None]]:
-    found = []
-    for line in ARTICLES.read_text(encoding="utf-8").splitlines():
-        record = json.loads(line)
-        article = DemoArticle(
-            record["url"],
-            record["title"],
-            record["published"],
-            f"composed from articles.jsonl#{record['id']}",
-        )
-        text = record["text"]
-        if record["title"] and text.startswith(record["title"]):
-            text = text[len(record["title"]) :].lstrip()
-        found.append((article, text, record["published"]))
-    return found
-
-
-def real_pages() -> list[tuple[str, Path]]:
-    """(url, file) for every real captured page whose address is known."""
-    pages = []
-    for line in (PAGES / "sources.jsonl").read_text(encoding="utf-8").splitlines():
-        record = json.loads(line)
-        url = (record.get("url") or "").split(" (")[0].strip()
-        if url.startswith("http"):
-            pages.append((url, PAGES / record["file"]))
-    return pages
 
 
 def rss(source: Source, items: list[DemoArticle]) -> bytes:
@@ -173,23 +132,26 @@ def build(out_dir: Path) -> dict[str, int]:
         manifest.append({"url": url, "origin": origin})
 
     articles = seed_articles() + corpus_articles()
-    for article, text, printed in articles:
+    for article in articles:
         html = compose_article_html(
-            title=article.title, text=text, published=printed, lang=detect_lang(text)
+            title=article.title,
+            text=article.body,
+            published=article.published,
+            lang=detect_lang(article.body),
         )
         put(article.url, html, HTML_UTF8, article.origin)
-    pages = real_pages()
-    for url, path in pages:
+    pages = [(url, rec) for rec in records() if (url := known_url(rec))]
+    for url, rec in pages:
         # No charset in the header: the pages' own meta tags (some of them wrong) must be dealt with.
         put(
             url,
-            path.read_bytes(),
+            page_bytes(rec),
             [("Content-Type", "text/html")],
-            f"real capture: tests/fixtures/pages/{path.relative_to(PAGES)}",
+            f"real capture: tests/fixtures/pages/{rec['file']}",
         )
 
-    demo_items = [a for a, _, _ in articles] + [
-        DemoArticle(u, None, None, "real") for u, _ in pages
+    demo_items = [DemoArticle(a.url, a.title, a.published) for a in articles] + [
+        DemoArticle(url, None, None) for url, _ in pages
     ]
     by_source: dict[str, list[DemoArticle]] = {}
     for item in demo_items:

@@ -1,6 +1,7 @@
-"""Shared by the end-to-end tests: the demo database, built once per session from the demo
-snapshot with the real `yrdnews crawl`, and real servers started on loopback, each on a free
-port, stopped afterwards (Redis, `yrdnews serve`)."""
+"""What the tests share: the real `yrdnews` command in its own process, real servers on loopback
+(HTTP, Redis, `yrdnews serve`), each on a free port and stopped afterwards, reads of the SQLite
+file a crawl wrote, and the demo snapshot and database built as `make demo` builds them
+(demo/build_snapshot.py, then two replay crawls)."""
 
 from __future__ import annotations
 
@@ -10,17 +11,68 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 import redis
 
-from demo.build_snapshot import build
-
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def yrdnews(*args: str, check: bool = True, timeout: float = 600) -> subprocess.CompletedProcess:
+    """Run `yrdnews ARGS` from the project root; with ``check``, fail showing its stderr."""
+    result = subprocess.run(
+        [sys.executable, "-m", "crawler", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"yrdnews {' '.join(args)} failed:\n{result.stderr[-3000:]}")
+    return result
+
+
+def crawl(*args: str) -> str:
+    """`yrdnews crawl ARGS` without politeness delays (for loopback sites); its log."""
+    no_delays = ("-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False")
+    return yrdnews("crawl", *no_delays, *args, timeout=300).stderr
+
+
+def rows(db: Path, sql: str) -> list[tuple]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def articles(db: Path) -> dict[str, tuple]:
+    """Stored articles by URL: (title, body, published_at, encoding, content_hash)."""
+    sql = "select url, title, body, published_at, encoding, content_hash from articles"
+    return {row[0]: row[1:] for row in rows(db, sql)}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def loopback(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """A threaded HTTP server on 127.0.0.1 (a free port) answering with ``handler``; its base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def build_snapshot(folder: Path) -> Path:
@@ -35,20 +87,8 @@ def build_snapshot(folder: Path) -> Path:
     return folder
 
 
-def yrdnews(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-    result = subprocess.run(
-        [sys.executable, "-m", "crawler", *args],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        cwd=ROOT,
-    )
-    if check and result.returncode != 0:
-        raise AssertionError(f"yrdnews {' '.join(args)} failed:\n{result.stderr[-3000:]}")
-    return result
-
-
 def crawl_demo(folder: Path, db: Path) -> None:
+    """Crawl a built demo snapshot as `make demo` does: its sources, then its URL list."""
     sources = (folder / "sources.txt").read_text().split()
     common = [
         "crawl",
@@ -63,25 +103,13 @@ def crawl_demo(folder: Path, db: Path) -> None:
     yrdnews(*common, "--urls", str(folder / "urls.txt"))
 
 
-def rows(db: Path, sql: str) -> list[tuple]:
-    with sqlite3.connect(db) as conn:
-        return conn.execute(sql).fetchall()
-
-
 @pytest.fixture(scope="session")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A folder with the demo snapshot (snapshot.warc.gz) and yrdnews.db crawled from it."""
-    folder = tmp_path_factory.mktemp("demo")
-    counts = build(folder)
-    assert counts["sources_discovered"] >= 3
+    """A folder with the demo snapshot, its lists and yrdnews.db crawled from it."""
+    folder = build_snapshot(tmp_path_factory.mktemp("demo"))
+    assert len((folder / "sources.txt").read_text().split()) >= 3  # sources discovered
     crawl_demo(folder, folder / "yrdnews.db")
     return folder
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture

@@ -14,14 +14,12 @@ from crawler import db as database
 from crawler import storage
 from crawler.cli import cli
 from crawler.items import Article
-from demo.build_snapshot import seed_articles
-from demo.compose import compose_article_html, paragraphs_of
-from tests.test_pages import SEED_FURNITURE, SEED_PUBLISHED
+from fixtures.compose import compose_article_html, paragraphs_of
+from fixtures.texts import seed_articles, seed_expected
 
 ROOT = Path(__file__).resolve().parent.parent
 
-SEEDS = json.loads((ROOT / "demo" / "corpus" / "seeds.json").read_text(encoding="utf-8"))
-SHINE = SEEDS[4]
+SHINE = seed_articles()[4]
 
 
 def run(*args: str) -> object:
@@ -38,19 +36,18 @@ def one_line_error(result, fragment: str) -> None:
 
 @pytest.fixture
 def seed_page(tmp_path: Path) -> Path:
-    text = (ROOT / SHINE["text_file"]).read_text(encoding="utf-8")
     path = tmp_path / "shine.html"
-    path.write_bytes(compose_article_html(title=SHINE["title"], text=text))
+    path.write_bytes(compose_article_html(title=SHINE.title, text=SHINE.body))
     return path
 
 
 def test_extract_prints_the_article_with_figures_and_entities(seed_page: Path) -> None:
-    result = run("extract", str(seed_page), "--url", SHINE["url"])
+    result = run("extract", str(seed_page), "--url", SHINE.url)
     assert result.exit_code == 0, result.stderr
     article = json.loads(result.output)
-    assert article["title"] == SHINE["title"]
+    assert article["title"] == SHINE.title
     assert article["published_at"] == "2020-11-07T16:50:00+08:00"
-    assert article["url"] == SHINE["url"]
+    assert article["url"] == SHINE.url
     assert "Zhejiang" in article["body"]
     assert article["figures"] and {"text", "start", "end", "kind", "normalized"} <= set(
         article["figures"][0]
@@ -62,18 +59,18 @@ def test_extract_prints_the_article_with_figures_and_entities(seed_page: Path) -
     )
 
 
-@pytest.mark.parametrize(("n", "published"), list(enumerate(SEED_PUBLISHED)))
-def test_extract_prints_each_seed_pages_title_date_and_full_body(
-    n: int, published: str | None, tmp_path: Path
-) -> None:
-    article, text, printed = seed_articles()[n]
+@pytest.mark.parametrize("seed", seed_articles(), ids=lambda seed: seed.id)
+def test_extract_prints_each_seed_pages_title_date_and_full_body(seed, tmp_path: Path) -> None:
+    expected = seed_expected()[seed.id]
     page = tmp_path / "seed.html"
-    page.write_bytes(compose_article_html(title=article.title, text=text, published=printed))
-    result = json.loads(run("extract", str(page), "--url", article.url).output)
-    assert result["title"] == article.title
-    assert result["published_at"] == published
-    missing = [p for p in paragraphs_of(text) if " ".join(p.split()) not in result["body"]]
-    assert missing == [p for p in SEED_FURNITURE[n] if p not in result["body"]]
+    page.write_bytes(
+        compose_article_html(title=seed.title, text=seed.body, published=seed.published)
+    )
+    result = json.loads(run("extract", str(page), "--url", seed.url).output)
+    assert result["title"] == seed.title
+    assert result["published_at"] == expected["published_at"]
+    missing = [p for p in paragraphs_of(seed.body) if " ".join(p.split()) not in result["body"]]
+    assert missing == [p for p in expected["furniture"] if p not in result["body"]]
 
 
 def test_extract_several_files_prints_one_line_each(seed_page: Path, tmp_path: Path) -> None:
@@ -82,7 +79,7 @@ def test_extract_several_files_prints_one_line_each(seed_page: Path, tmp_path: P
     result = run("extract", str(seed_page), str(binary))
     assert result.exit_code == 1  # one input failed; the other is still printed
     first, second = (json.loads(line) for line in result.output.splitlines())
-    assert first["file"] == str(seed_page) and first["title"] == SHINE["title"]
+    assert first["file"] == str(seed_page) and first["title"] == SHINE.title
     assert second["file"] == str(binary) and "not an article" in second["error"]
 
 

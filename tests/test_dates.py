@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import date
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -19,6 +17,7 @@ from crawler.dates import (
     parse_date,
     with_offset,
 )
+from fixtures.texts import corpus_articles
 
 ISO = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2})?$")
 
@@ -141,10 +140,7 @@ ARTICLE_DATES = [
 
 
 def test_article_dates_cover_the_whole_corpus() -> None:
-    corpus = Path(__file__).resolve().parent.parent / "demo" / "corpus" / "articles.jsonl"
-    printed = {
-        json.loads(line)["published"] for line in corpus.read_text(encoding="utf-8").splitlines()
-    }
+    printed = {article.published for article in corpus_articles()}
     assert printed - {None} == {published for published, _ in ARTICLE_DATES}
 
 

@@ -22,20 +22,18 @@ from crawler.archive import ReplayArchive, read_response
 from crawler.chinese import to_simplified
 from crawler.cli import cli
 from crawler.items import Entity
+from fixtures.texts import corpus_articles, seed_articles
 from tests.conftest import crawl_demo, rows, yrdnews
 
 ROOT = Path(__file__).resolve().parent.parent
 
-SEEDS = json.loads((ROOT / "demo" / "corpus" / "seeds.json").read_text(encoding="utf-8"))
+SEEDS = seed_articles()
 
 
 def test_every_seed_and_corpus_article_is_stored(demo: Path) -> None:
     stored = {url for (url,) in rows(demo / "yrdnews.db", "select url from articles")}
-    corpus = [
-        json.loads(line)["url"]
-        for line in (ROOT / "demo/corpus/articles.jsonl").read_text().splitlines()
-    ]
-    assert {seed["url"] for seed in SEEDS} <= stored
+    corpus = [article.url for article in corpus_articles()]
+    assert {seed.url for seed in SEEDS} <= stored
     missing = [url for url in corpus if url not in stored]
     assert missing == []
 
@@ -58,8 +56,8 @@ def test_discovery_pages_lead_to_articles_of_registry_sources(demo: Path) -> Non
 def test_seed_dates_keep_their_offsets(demo: Path) -> None:
     published = dict(rows(demo / "yrdnews.db", "select url, published_at from articles"))
     assert published["https://www.shine.cn/news/metro/2011079293/"] == "2020-11-07T16:50:00+08:00"
-    assert published[SEEDS[2]["url"]].startswith("2019-07-04")
-    assert published[SEEDS[3]["url"]].startswith("2022-01-07")
+    assert published[SEEDS[2].url].startswith("2019-07-04")
+    assert published[SEEDS[3].url].startswith("2022-01-07")
 
 
 def test_articles_point_to_their_warc_records(demo: Path) -> None:
@@ -192,7 +190,7 @@ def get(base: str, path: str, **params: str) -> bytes:
 def test_datasette_lists_articles_as_json(datasette: str) -> None:
     data = json.loads(get(datasette, "/yrdnews/articles.json", _shape="objects", _size="max"))
     titles = [row["title"] for row in data["rows"]]
-    assert SEEDS[4]["title"] in titles
+    assert SEEDS[4].title in titles
     assert json.loads(get(datasette, "/yrdnews/figures.json"))["rows"]
     assert json.loads(get(datasette, "/yrdnews/entities.json"))["rows"]
 

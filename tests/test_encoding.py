@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import codecs
 import html
-import json
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crawler.encoding import charset_from_content_type, charset_from_meta, decode_html
+from fixtures.pages import PAGES, page_bytes, records
 
-PAGES = Path(__file__).parent / "fixtures" / "pages"
-SOURCES = [json.loads(line) for line in (PAGES / "sources.jsonl").read_text("utf-8").splitlines()]
+SOURCES = list(records())
 
 # Latin-1/cp1252 readings of UTF-8 Chinese start with these; real Chinese text never does.
 MOJIBAKE = ("锟斤拷", "Ã", "å", "ä¸", "è¿")
@@ -22,7 +20,7 @@ MOJIBAKE = ("锟斤拷", "Ã", "å", "ä¸", "è¿")
 
 @pytest.mark.parametrize("record", SOURCES, ids=lambda r: r["file"])
 def test_real_pages_decode_without_mojibake(record: dict) -> None:
-    raw = (PAGES / record["file"]).read_bytes()
+    raw = page_bytes(record)
     text, codec = decode_html(raw, None)
     assert codec == record["actual_encoding"].split()[0]
     # U+FFFD only where the stored bytes themselves carry it (EF BF BD in the fixture)

@@ -2,22 +2,19 @@
 
 The furniture lines are real: they come from the demo corpus texts (demo/corpus/articles.jsonl)
 and the seed texts, which kept the frame of the pages they were saved from. Whole pages here
-are composed by demo/compose.py, which says so in the page.
+are composed by fixtures/compose.py, which says so in the page.
 """
 
 from __future__ import annotations
-
-import json
-from pathlib import Path
 
 import pytest
 
 from crawler.furniture import byline_author, clean_paragraphs, is_furniture
 from crawler.pages import extract_article
-from demo.compose import compose_article_html
+from fixtures.compose import compose_article_html
+from fixtures.texts import corpus_articles
 
-CORPUS = Path(__file__).resolve().parent.parent / "demo" / "corpus" / "articles.jsonl"
-ARTICLES = {r["id"]: r for r in map(json.loads, CORPUS.read_text("utf-8").splitlines())}
+ARTICLES = {article.id: article for article in corpus_articles()}
 LEAD = "Suzhou Industrial Park signed 85 projects worth more than 30 billion yuan in 2020."
 
 
@@ -139,9 +136,8 @@ def test_bylines(line: str, names: str | None) -> None:
 
 def test_a_chinese_byline_in_the_frame_is_the_author() -> None:
     record = ARTICLES["xinmin-suzhou-nev-cluster-2023"]
-    text = record["text"].removeprefix(record["title"]).lstrip()
-    page = compose_article_html(title=record["title"], text=text, lang="zh")
-    article = extract_article(page, record["url"])
+    page = compose_article_html(title=record.title, text=record.body, lang="zh")
+    article = extract_article(page, record.url)
     assert article.author == "唐闻宜"
     assert article.published_at == "2023-01-04T10:54:59+08:00"
     assert article.body.startswith("1月2日")
@@ -149,8 +145,8 @@ def test_a_chinese_byline_in_the_frame_is_the_author() -> None:
 
 def test_an_english_byline_in_the_frame_is_the_author() -> None:
     record = ARTICLES["igbt-ic-projects-shanghai-jiangsu"]
-    page = compose_article_html(title=record["title"], text=record["text"])
-    article = extract_article(page, record["url"])
+    page = compose_article_html(title=record.title, text=record.text)
+    article = extract_article(page, record.url)
     assert article.author == "micohuang"
     assert not article.body.startswith("By ")
 
@@ -171,9 +167,6 @@ def test_an_english_byline_in_the_frame_is_the_author() -> None:
 def test_corpus_bodies_start_with_their_text(record_id: str) -> None:
     """Issue 9: demo bodies began with a date line or site furniture; they start with text."""
     record = ARTICLES[record_id]
-    text = record["text"]
-    if record["title"] and text.startswith(record["title"]):
-        text = text[len(record["title"]) :].lstrip()
-    page = compose_article_html(title=record["title"], text=text, published=record["published"])
-    first = extract_article(page, record["url"]).body.split("\n\n")[0]
+    page = compose_article_html(title=record.title, text=record.body, published=record.published)
+    first = extract_article(page, record.url).body.split("\n\n")[0]
     assert len(first) > 60 and not is_furniture(first), first

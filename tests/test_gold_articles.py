@@ -7,18 +7,13 @@ equivalent_of) that resolve, and a held-out split that names real on-topic artic
 
 from __future__ import annotations
 
-import json
 import math
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-GOLD = ROOT / "tests" / "fixtures" / "articles" / "figures-gold.json"
-ENTITY_GOLD = GOLD.with_name("entities-gold.json")
-CORPUS = ROOT / "demo" / "corpus" / "articles.jsonl"
+from fixtures.texts import article_gold, article_records
 
 KINDS = {"money", "percent", "count", "area", "quantity", "duration", "ordinal", "rank"}
 REQUIRED = ("surface", "start", "end", "kind", "value", "multiplier", "normalized_value", "unit")
@@ -28,13 +23,7 @@ QUANTITY_UNITS = {"t", "TEU", "km"}
 
 @cache
 def gold() -> dict[str, Any]:
-    return json.loads(GOLD.read_text(encoding="utf-8"))
-
-
-@cache
-def articles() -> dict[str, dict[str, Any]]:
-    lines = CORPUS.read_text(encoding="utf-8").splitlines()
-    return {rec["id"]: rec for rec in map(json.loads, lines)}
+    return article_gold("figures")
 
 
 def labelled_ids() -> list[str]:
@@ -42,7 +31,7 @@ def labelled_ids() -> list[str]:
 
 
 def test_keys_are_exactly_the_corpus_ids() -> None:
-    assert set(labelled_ids()) == set(articles())
+    assert set(labelled_ids()) == set(article_records())
     assert len(labelled_ids()) == 40
 
 
@@ -51,7 +40,7 @@ def test_held_out_split_names_real_on_topic_articles() -> None:
     assert meta["held_out_reason"].startswith("kept aside before any tuning")
     ids = meta["held_out"]
     assert len(ids) == len(set(ids)) == 8
-    recs = [articles()[i] for i in ids]  # KeyError = a held-out id that is not in the corpus
+    recs = [article_records()[i] for i in ids]  # KeyError = a held-out id that is not in the corpus
     assert sorted(r["language"] for r in recs) == ["en"] * 6 + ["zh"] * 2
     assert all(r["on_topic"] for r in recs)
     assert len({r["site"] for r in recs}) == 8
@@ -59,13 +48,13 @@ def test_held_out_split_names_real_on_topic_articles() -> None:
 
 
 def test_held_out_split_is_the_one_the_entity_gold_uses() -> None:
-    entities = json.loads(ENTITY_GOLD.read_text(encoding="utf-8"))
+    entities = article_gold("entities")
     assert gold()["_meta"]["held_out"] == entities["_meta"]["held_out"]
 
 
 @pytest.mark.parametrize("doc_id", labelled_ids())
 def test_document_fields_match_the_corpus(doc_id: str) -> None:
-    doc, rec = gold()[doc_id], articles()[doc_id]
+    doc, rec = gold()[doc_id], article_records()[doc_id]
     assert doc["language"] == rec["language"]
     assert doc["text_chars"] == len(rec["text"])
     assert doc["doc_date"] is None or len(doc["doc_date"]) == 10
@@ -76,7 +65,7 @@ def test_document_fields_match_the_corpus(doc_id: str) -> None:
 
 @pytest.mark.parametrize("doc_id", labelled_ids())
 def test_every_figure_slices_its_surface_and_is_well_formed(doc_id: str) -> None:
-    text = articles()[doc_id]["text"]
+    text = article_records()[doc_id]["text"]
     figures = gold()[doc_id]["figures"]
     previous_end = 0
     for f in figures:

@@ -7,22 +7,14 @@ unknown type, a held-out id that no longer exists) would silently skew every sco
 from __future__ import annotations
 
 import itertools
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-ARTICLES = {
-    a["id"]: a
-    for a in map(
-        json.loads, (ROOT / "demo" / "corpus" / "articles.jsonl").read_text("utf-8").splitlines()
-    )
-}
-GOLD = json.loads(
-    (ROOT / "tests" / "fixtures" / "articles" / "entities-gold.json").read_text("utf-8")
-)
+from fixtures.texts import article_gold, article_records
+
+ARTICLES = article_records()
+GOLD = article_gold("entities")
 META = GOLD["_meta"]
 DOCS = {k: v for k, v in GOLD.items() if not k.startswith("_")}
 KINDS = ("persons", "organizations", "places", "other_entities")

@@ -2,7 +2,7 @@
 damaged archives, error statuses, redirect loops, off-site redirects, slow and refused
 connections. Real processes on loopback; every hostile file is generated here.
 
-The pages are composed (demo/compose.py: real seed text, markup that is not a site's).
+The pages are composed (fixtures/compose.py: real seed text, markup that is not a site's).
 """
 
 from __future__ import annotations
@@ -14,13 +14,12 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 import zlib
 from collections import Counter
 from collections.abc import Iterator
 from html import escape
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import brotli
@@ -36,9 +35,9 @@ from twisted.internet import error as tx
 from crawler.archive import WarcRecorder
 from crawler.limits import RATIO_FLOOR, BodyLimits, BodyRejected, decode_body, split_encodings
 from crawler.outcomes import is_offsite, network_error_kind, status_kind
-from demo.build_snapshot import seed_articles
-from demo.compose import compose_article_html
-from tests.test_live_crawl import articles, crawl
+from fixtures.compose import compose_article_html
+from fixtures.texts import seed_articles
+from tests.conftest import articles, crawl, loopback
 
 if sys.version_info >= (3, 14):
     from compression import zstd
@@ -48,11 +47,11 @@ else:
 ROOT = Path(__file__).resolve().parent.parent
 MiB = 1024 * 1024
 DEFAULT_LIMITS = BodyLimits(max_size=16 * MiB, max_ratio=100)  # crawler/settings.py
-(GOOD, GOOD_TEXT, _), (OTHER, OTHER_TEXT, _) = seed_articles()[4], seed_articles()[0]
+GOOD, OTHER = seed_articles()[4], seed_articles()[0]
 
 
 def good_page() -> bytes:
-    return compose_article_html(title=GOOD.title, text=GOOD_TEXT)
+    return compose_article_html(title=GOOD.title, text=GOOD.body)
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +96,7 @@ def test_the_ratio_limit_spares_small_pages_and_stops_small_bombs() -> None:
 
 
 def test_the_size_limit_holds_after_decompression() -> None:
-    text = (GOOD_TEXT.encode() * 2000)[: 3 * MiB]  # real text: it compresses about 5:1
+    text = (GOOD.body.encode() * 2000)[: 3 * MiB]  # real text: it compresses about 5:1
     with pytest.raises(BodyRejected, match="DOWNLOAD_MAXSIZE"):
         decode_body(gzip.compress(text), ["gzip"], BodyLimits(max_size=MiB, max_ratio=100))
 
@@ -183,7 +182,7 @@ def errors(stats: dict) -> dict[str, int]:
 def test_a_hostile_archive_replays_within_60_s_and_1_gb(tmp_path: Path, bomb: bytes) -> None:
     warc = tmp_path / "warc"
     site = "https://hostile.example"
-    paragraph = f"<p>{escape(GOOD_TEXT.splitlines()[0])}</p>\n".encode()
+    paragraph = f"<p>{escape(GOOD.body.splitlines()[0])}</p>\n".encode()
     huge = good_page().replace(b"</article>", paragraph * (30_000_000 // len(paragraph)), 1)
     assert len(huge) > 30_000_000
     recorder = WarcRecorder(warc / "hostile.warc.gz")
@@ -195,7 +194,7 @@ def test_a_hostile_archive_replays_within_60_s_and_1_gb(tmp_path: Path, bomb: by
     # A second file, as a killed crawl leaves it: one record hit by a flipped byte, the
     # last one cut short.
     killed = WarcRecorder(warc / "killed.warc.gz")
-    other = compose_article_html(title=OTHER.title, text=OTHER_TEXT)
+    other = compose_article_html(title=OTHER.title, text=OTHER.body)
     killed.write(f"{site}/other.html", 200, html, other)
     flipped_at = killed.write(f"{site}/flipped.html", 200, html, good_page()).offset + 100
     cut_at = killed.write(f"{site}/cut.html", 200, html, good_page()).offset + 150
@@ -288,13 +287,8 @@ class Hostile(BaseHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def hostile_site(bomb: bytes) -> Iterator[str]:
     Hostile.bomb = bomb
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Hostile)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with loopback(Hostile) as base:
+        yield base
 
 
 def closed_port() -> int:

@@ -7,25 +7,20 @@ from __future__ import annotations
 import gzip
 import json
 import sqlite3
-import subprocess
-import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from demo.build_snapshot import seed_articles
-from demo.compose import compose_article_html
+from fixtures.compose import compose_article_html
+from fixtures.pages import page_bytes, record
+from fixtures.texts import seed_articles
+from tests.conftest import articles, crawl, loopback
 
-ROOT = Path(__file__).resolve().parent.parent
-
-GB2312_PAGE = (
-    ROOT / "tests/fixtures/pages/xinhuanet/he-xinhuanet-2012-content_25340717-zh-gb2312.html"
-)
-SEED, SEED_TEXT, _ = seed_articles()[4]
+GB2312_PAGE = page_bytes(record("xinhuanet/he-xinhuanet-2012-content_25340717-zh-gb2312.html"))
+SEED = seed_articles()[4]
 
 
 class Site(BaseHTTPRequestHandler):
@@ -36,14 +31,14 @@ class Site(BaseHTTPRequestHandler):
         if self.path == "/robots.txt":
             self.reply(200, b"User-agent: *\nDisallow: /private/\n", "text/plain")
         elif self.path == "/news/a.html":
-            page = compose_article_html(title=SEED.title, text=SEED_TEXT)
+            page = compose_article_html(title=SEED.title, text=SEED.body)
             self.reply(
                 200, gzip.compress(page), "text/html; charset=utf-8", [("Content-Encoding", "gzip")]
             )
         elif self.path == "/old":
             self.reply(301, b"", "text/html", [("Location", "/news/b.html")])
         elif self.path == "/news/b.html":
-            self.reply(200, GB2312_PAGE.read_bytes(), "text/html")
+            self.reply(200, GB2312_PAGE, "text/html")
         else:
             self.reply(404, b"not found", "text/plain")
 
@@ -64,43 +59,8 @@ class Site(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def site() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Site)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-
-
-def crawl(*args: str) -> str:
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "crawler",
-            "crawl",
-            "-s",
-            "DOWNLOAD_DELAY=0",
-            "-s",
-            "AUTOTHROTTLE_ENABLED=False",
-            *args,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=ROOT,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    return result.stderr
-
-
-def articles(db: Path) -> dict[str, tuple]:
-    with sqlite3.connect(db) as conn:
-        return {
-            row[0]: row[1:]
-            for row in conn.execute(
-                "select url, title, body, published_at, encoding, content_hash from articles"
-            )
-        }
+    with loopback(Site) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
 """The page object over the 38 real pages, the composed seed pages, and odd input.
 
 Body checks are phrase- and token-level, never whole-text equality (as trafilatura's own
-realworld tests do). Tokens are CJK characters and Latin words (crawler/page_corpus.py); the
+realworld tests do). Tokens are CJK characters and Latin words (fixtures/scores.py); the
 measure is issue 9's: a paragraph the page repeats counts each time. Thresholds were measured
 on these fixtures (see the report numbers in `test_body_overlap_summary`, and
 bench/pages_eval.py for every page).
@@ -14,7 +14,6 @@ import json
 import re
 from collections import Counter
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 import lxml.etree
@@ -24,25 +23,12 @@ from hypothesis import strategies as st
 
 from crawler import pages
 from crawler.items import Article
-from crawler.page_corpus import (
-    PAGES,
-    checked,
-    expected_text,
-    f1,
-    overlap,
-    page_bytes,
-    page_url,
-    records,
-    title_problem,
-    tokens,
-    unique_paragraphs,
-)
 from crawler.pages import ArticlePage, NotAnArticle, clean_title, extract_article, normalize_url
-from demo.build_snapshot import seed_articles
-from demo.compose import compose_article_html, paragraphs_of
+from fixtures.compose import compose_article_html, paragraphs_of
+from fixtures.pages import PAGES, checked, expected_text, page_bytes, page_url, records
+from fixtures.scores import f1, overlap, title_problem, tokens, unique_paragraphs
+from fixtures.texts import TextArticle, seed_articles, seed_expected
 
-FIXTURES = Path(__file__).parent / "fixtures"
-SEEDS = FIXTURES / "seeds"
 SOURCES = list(records())
 ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$")
 
@@ -275,64 +261,29 @@ def test_dateline_of_a_wire_story() -> None:
 
 # --- composed seed pages --------------------------------------------------------------------
 
-# Published dates the five composed seed pages must yield (URL, title and text come from
-# demo/corpus/seeds.json, the same pages the offline demo publishes). A page that prints only
-# the day is stored at 00:00 local time (+08:00), with its offset like every timestamp.
-SEED_PUBLISHED = [
-    "2021-05-12T00:00:00+08:00",
-    None,
-    "2019-07-04T00:00:00+08:00",
-    "2022-01-07T00:00:00+08:00",
-    "2020-11-07T16:50:00+08:00",
-]
-# The paragraphs of each seed's text that are site furniture, not article (hand-checked): the
-# page object leaves them out, every other paragraph is in the body.
-SEED_FURNITURE = [
-    [],
-    ["• Your locationú║Home >> Classic case >> Classic case", "Industrial Internet in Suzhou"],
-    [],
-    [
-        "Learn More →",
-        "Leave a Reply",
-        "Your email address will not be published. Required fields are marked *",
-    ],
-    [
-        "News / Metro",
-        "Strategic cooperation fuels Zhejiang's industrial upgrade",
-        "沪ICP证：沪ICP备05050403 | 互联网新闻信息服务许可证: 31120180004 | 网络视听许可证：0909346 | "
-        "广播电视节目制作许可证：沪字第354号 | 增值电信业务经营许可证：沪B2-20120012",
-        "Copyright 2020 © Shanghai Daily. All Rights Reserved. Hotline: 8621-52920043",
-        "沪公网安备 31010602001940号",
-        "Copyright 2019 © Shanghai Daily all rights reserved.",
-        "沪公网安备 31010602001940号",
-        "Top",
-    ],
-]
+# What each composed seed page must yield (tests/fixtures/seeds/expected.json, checked by
+# hand): its published date, and the paragraphs that are site furniture, not article (the page
+# object leaves them out, every other paragraph is in the body). URL, title and text are the
+# ones the offline demo publishes.
+SEED_EXPECTED = seed_expected()
 
 
-@pytest.mark.parametrize(
-    ("seed", "published", "furniture"),
-    list(zip(seed_articles(), SEED_PUBLISHED, SEED_FURNITURE, strict=True)),
-)
-def test_composed_seed_pages_round_trip(
-    seed: tuple, published: str | None, furniture: list[str]
-) -> None:
-    demo_article, text, printed = seed
-    page = compose_article_html(title=demo_article.title, text=text, published=printed)
-    article = extract_article(
-        page, demo_article.url, {b"Content-Type": [b"text/html; charset=utf-8"]}
-    )
-    assert article.title == demo_article.title
-    assert article.published_at == published
+@pytest.mark.parametrize("seed", seed_articles(), ids=lambda seed: seed.id)
+def test_composed_seed_pages_round_trip(seed: TextArticle) -> None:
+    expected = SEED_EXPECTED[seed.id]
+    page = compose_article_html(title=seed.title, text=seed.body, published=seed.published)
+    article = extract_article(page, seed.url, {b"Content-Type": [b"text/html; charset=utf-8"]})
+    assert article.title == seed.title
+    assert article.published_at == expected["published_at"]
     assert article.lang == "en" and article.encoding == "utf-8"
-    paragraphs = paragraphs_of(text)
+    paragraphs = paragraphs_of(seed.body)
     body_paragraphs = article.body.split("\n\n")
-    assert [p for p in paragraphs if p not in body_paragraphs] == furniture
+    assert [p for p in paragraphs if p not in body_paragraphs] == expected["furniture"]
     assert article.author is None and article.description is None  # nothing invented
 
 
 def test_seed_002_dateline() -> None:
-    text = (SEEDS / "002_287856e419a5a667.txt").read_text("utf-8").split("\n", 1)[1]
+    text = seed_articles()[2].body  # the text without its headline line
     article = extract_article(compose_article_html(title="x" * 10, text=text), "https://a.example/")
     assert article.dateline == "SUZHOU, China, July 4, 2019 /PRNewswire/"
     assert article.published_at == "2019-07-04T00:00:00+08:00"

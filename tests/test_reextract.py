@@ -4,8 +4,6 @@ page object run again on the very records the stored articles point to."""
 from __future__ import annotations
 
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,24 +14,19 @@ from crawler import storage
 from crawler.archive import WarcRecorder
 from crawler.cli import cli
 from crawler.items import Article
-from demo.build_snapshot import seed_articles
-from demo.compose import compose_article_html
+from fixtures.compose import compose_article_html
+from fixtures.texts import seed_articles
+from tests.conftest import rows, yrdnews
 
-ROOT = Path(__file__).resolve().parent.parent
 HTML = [("Content-Type", "text/html; charset=utf-8")]
-# Two seed texts published as composed pages (demo/compose.py), at their real URLs.
+# Two seed texts published as composed pages (fixtures/compose.py), at their real URLs.
 SEEDS = [seed_articles()[n] for n in (3, 4)]
 COLUMNS = "url, title, body, published_at, content_hash, warc_record_id"
 
 
 def page(n: int) -> bytes:
-    seed, text, printed = SEEDS[n]
-    return compose_article_html(title=seed.title, text=text, published=printed)
-
-
-def rows(db: Path, sql: str) -> list[tuple]:
-    with sqlite3.connect(db) as conn:
-        return conn.execute(sql).fetchall()
+    seed = SEEDS[n]
+    return compose_article_html(title=seed.title, text=seed.body, published=seed.published)
 
 
 def reextract(db: Path, *args: str):
@@ -44,16 +37,14 @@ def reextract(db: Path, *args: str):
 def crawled(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("reextract")
     recorder = WarcRecorder(folder / "small.warc.gz")
-    for n, (seed, _, _) in enumerate(SEEDS):
+    for n, seed in enumerate(SEEDS):
         recorder.write(seed.url, 200, HTML, page(n))
     recorder.close()
-    (folder / "urls.txt").write_text("".join(seed.url + "\n" for seed, _, _ in SEEDS))
-    result = subprocess.run(
-        [sys.executable, "-m", "crawler", "crawl", "--replay", str(folder / "small.warc.gz"),
-         "--urls", str(folder / "urls.txt"), "--db", str(folder / "crawled.db")],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    (folder / "urls.txt").write_text("".join(seed.url + "\n" for seed in SEEDS))
+    yrdnews(
+        "crawl", "--replay", str(folder / "small.warc.gz"), "--urls", str(folder / "urls.txt"),
+        "--db", str(folder / "crawled.db"), timeout=300,
     )  # fmt: skip
-    assert result.returncode == 0, result.stderr[-3000:]
     assert rows(folder / "crawled.db", "select count(*) from articles") == [(2,)]
     return folder
 
@@ -86,7 +77,7 @@ def test_a_page_extraction_fix_reaches_stored_articles(crawled: Path, db: Path) 
 
     # Archived again later, with other text: the article keeps pointing at its own record.
     recorder = WarcRecorder(crawled / "small.warc.gz")
-    recorder.write(SEEDS[0][0].url, 200, HTML, page(1))
+    recorder.write(SEEDS[0].url, 200, HTML, page(1))
     recorder.close()
     again = reextract(db, "--from-archive")
     assert "0 rewritten from the archive, 2 unchanged" in again.stderr
@@ -97,9 +88,9 @@ def test_an_unreadable_record_keeps_the_stored_article(db: Path, tmp_path: Path)
     before = rows(db, f"select {COLUMNS} from articles order by url")
     with sqlite3.connect(db) as conn:
         conn.execute(
-            "update articles set warc_file = ? where url = ?", ["gone.warc.gz", SEEDS[0][0].url]
+            "update articles set warc_file = ? where url = ?", ["gone.warc.gz", SEEDS[0].url]
         )
-        conn.execute("update articles set warc_offset = 0 where url = ?", [SEEDS[1][0].url])
+        conn.execute("update articles set warc_offset = 0 where url = ?", [SEEDS[1].url])
     result = reextract(db, "--from-archive")
     assert result.exit_code == 1
     assert "Traceback" not in result.stderr

@@ -17,8 +17,8 @@ from sqlite_utils import Database
 from crawler import db as database
 from crawler import runs
 from crawler.archive import WarcRecorder
-from demo.build_snapshot import seed_articles
-from demo.compose import compose_article_html
+from fixtures.compose import compose_article_html
+from fixtures.texts import seed_articles
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -158,14 +158,14 @@ def test_a_database_from_before_run_owners_is_migrated(db_path: Path) -> None:
 
 
 def test_scrapy_crawl_records_its_own_run(tmp_path: Path) -> None:
-    seed, text, _ = seed_articles()[4]
-    warc = tmp_path / "composed.warc.gz"  # a page composed from a seed text (demo/compose.py)
+    seed = seed_articles()[4]
+    warc = tmp_path / "composed.warc.gz"  # a page composed from a seed text (fixtures/compose.py)
     recorder = WarcRecorder(warc)
     recorder.write(
         seed.url,
         200,
         [("Content-Type", "text/html; charset=utf-8")],
-        compose_article_html(title=seed.title, text=text),
+        compose_article_html(title=seed.title, text=seed.body),
     )
     recorder.close()
     db_path = tmp_path / "scrapy.db"

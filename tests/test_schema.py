@@ -28,17 +28,15 @@ from crawler.items import (
     _table,
 )
 from crawler.pages import extract_article
+from fixtures import DATA
+from fixtures.pages import page_bytes, page_url, records
+from fixtures.sources import fixture_pages
+from fixtures.texts import seed_articles
 from pipelines.entities import extract_entities
 from pipelines.figures import extract_figures
 from tests.test_figures import _PIECES
-from tests.test_pages import SOURCES as PAGE_RECORDS
-from tests.test_pages import extract as extract_page
-from tests.test_spiders import FIXTURES as SOURCE_FIXTURES
-from tests.test_spiders import fixture_pages
 
-ROOT = Path(__file__).resolve().parent.parent
-V1_DUMP = ROOT / "tests" / "fixtures" / "db" / "v1.sql"
-SEED_TEXTS = sorted((ROOT / "tests" / "fixtures" / "seeds").glob("*.txt"))
+V1_DUMP = DATA / "db" / "v1.sql"
 README_SENTENCE = (
     "Suzhou Industrial Park signed 85 projects worth more than 30 billion yuan ($4.65 billion) "
     "in 2020, said Ding Lixin, Director of Suzhou Industrial Park Administrative Committee."
@@ -264,14 +262,13 @@ def test_a_write_never_asks_sqlite_what_the_tables_look_like(tmp_path: Path) -> 
 def fixture_articles() -> list[tuple[str, Article]]:
     """Every fixture article: the real pages, the sources' article pages and the seed texts,
     with figures and entities extracted and a WARC reference, so every part is exercised."""
-    found = [(r["file"], extract_page(r)) for r in PAGE_RECORDS]
+    found = [(r["file"], extract_article(page_bytes(r), page_url(r))) for r in records()]
     for source_id, page in fixture_pages("article"):
-        body = (SOURCE_FIXTURES / source_id / page["file"]).read_bytes()
-        found.append((f"{source_id}/{page['file']}", extract_article(body, page["url"])))
-    for path in SEED_TEXTS:
-        url = f"https://seed.invalid/{path.stem}"
-        text = path.read_text(encoding="utf-8")
-        found.append((path.name, Article(url=url, canonical_url=url, title=None, body=text)))
+        body = page["path"].read_bytes()
+        found.append((f"{source_id}/{page['path'].name}", extract_article(body, page["url"])))
+    for seed in seed_articles():
+        url = f"https://seed.invalid/{seed.id}"
+        found.append((seed.id, Article(url=url, canonical_url=url, title=None, body=seed.text)))
     for n, (_, article) in enumerate(found):
         analysed(article)
         article.warc = WarcRef("data/warc/x.warc.gz", f"<urn:uuid:{n}>", 100 * n)
@@ -284,7 +281,7 @@ FIXTURE_ARTICLES = fixture_articles()
 
 def test_the_fixtures_cover_every_part_of_an_article() -> None:
     articles = [a for _, a in FIXTURE_ARTICLES]
-    assert len(articles) == len(PAGE_RECORDS) + len(fixture_pages("article")) + 5
+    assert len(articles) == len(records()) + len(fixture_pages("article")) + 5
     assert any(f.equivalent_of for a in articles for f in a.figures)
     assert any(m.entity.name_zh and m.entity.latitude for a in articles for m in a.mentions)
     assert any(m.roles for a in articles for m in a.mentions)

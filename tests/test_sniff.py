@@ -13,9 +13,9 @@ import pytest
 import trafilatura
 
 from crawler import pages
-from crawler.page_corpus import page_bytes, page_url, record
 from crawler.pages import NotAnArticle, extract_article
 from crawler.sniff import MAX_DEPTH, MAX_ELEMENTS, MAX_HTML_BYTES
+from fixtures.pages import page_bytes, page_url, record, records
 
 TEXT = "<p>" + "Suzhou Industrial Park signed 85 projects worth 30 billion yuan. " * 5 + "</p>"
 PAGE = f"<html><head><title>A headline</title></head><body>{TEXT}</body></html>".encode()
@@ -155,8 +155,6 @@ def test_tree_limits_are_parameters_with_an_exact_boundary() -> None:
 
 
 def test_every_real_page_is_within_the_limits_by_a_wide_margin() -> None:
-    from crawler.page_corpus import records
-
     for rec in records():
         raw = page_bytes(rec)
         tree = lxml.html.document_fromstring(raw)

@@ -1,7 +1,8 @@
 """Registry-driven spiders on recorded fixtures: no engine, no network.
 
-Responses are built from the fixture bytes in tests/fixtures/sources/<source id>/, whose
-fixtures.json says which URL each file stands for and what discovery must find there.
+Responses are built from each source's fixtures (tests/fixtures/sources/<source id>/, read by
+fixtures/sources.py): fixtures.json says which URL each page stands for, where its bytes are and
+what discovery or extraction must find there.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ import asyncio
 import contextlib
 import gzip
 import inspect
-import json
 import logging
 from collections.abc import Iterable
 from datetime import date
@@ -29,6 +29,7 @@ from scrapy.utils.test import get_crawler
 
 from crawler.items import Article, WarcRef
 from crawler.sources import load_sources
+from fixtures.sources import SOURCE_FIXTURES, fixture_pages, manifest, source_ids
 from pipelines.chain import ChainPipeline
 from pipelines.validate import matches_keywords
 from spiders.base import RegistrySpider, reason_slug
@@ -45,24 +46,13 @@ from spiders.discovery import (
 from spiders.registry import SPIDERS, class_name
 from spiders.urls import UrlListSpider, read_urls
 
-FIXTURES = Path(__file__).parent / "fixtures" / "sources"
 SOURCES = {s.id: s for s in load_sources()}
 ENABLED = sorted(s.id for s in SOURCES.values() if s.enabled)
 DISCOVERY_ROLES = ("feed", "sitemap", "listing")
 
 
-def manifest(source_id: str) -> list[dict[str, Any]]:
-    data = json.loads((FIXTURES / source_id / "fixtures.json").read_text(encoding="utf-8"))
-    assert data["source"] == source_id
-    return data["pages"]
-
-
-def fixture_pages(*roles: str) -> list[tuple[str, dict[str, Any]]]:
-    return [(sid, page) for sid in ENABLED for page in manifest(sid) if page["role"] in roles]
-
-
 def response_for(source_id: str, page: dict[str, Any], request: Request | None = None) -> Response:
-    body = (FIXTURES / source_id / page["file"]).read_bytes()
+    body = page["path"].read_bytes()
     cls = HtmlResponse if page["role"] in ("listing", "article") else XmlResponse
     return cls(url=page["url"], body=body, request=request or Request(page["url"]))
 
@@ -139,20 +129,20 @@ def test_one_spider_per_enabled_source_and_scrapy_lists_them() -> None:
 
 
 def test_fixture_folders_match_enabled_sources() -> None:
-    folders = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())
-    assert folders == ENABLED
+    assert source_ids() == ENABLED
 
 
 @pytest.mark.parametrize("source_id", ENABLED)
 def test_fixture_folder_is_complete_and_covers_each_discovery(source_id: str) -> None:
-    folder = FIXTURES / source_id
+    folder = SOURCE_FIXTURES / source_id
     readme = (folder / "README.md").read_text(encoding="utf-8")
     pages = manifest(source_id)
-    listed = {page["file"] for page in pages}
+    listed = {page["file"] for page in pages if "file" in page}
     present = {p.name for p in folder.iterdir()} - {"README.md", "fixtures.json"}
     assert listed == present
     for page in pages:
-        assert f"`{page['file']}`" in readme
+        assert page["path"].is_file()
+        assert f"`{page.get('file') or page['page']}`" in readme
         if page["composed"]:
             assert "Composed" in readme
         else:
@@ -168,9 +158,9 @@ def test_fixture_folder_is_complete_and_covers_each_discovery(source_id: str) ->
 
 
 def test_composed_html_says_so() -> None:
-    for source_id, page in fixture_pages("listing"):
+    for _, page in fixture_pages("listing"):
         if page["composed"]:
-            head = (FIXTURES / source_id / page["file"]).read_text(encoding="utf-8")[:300]
+            head = page["path"].read_text(encoding="utf-8")[:300]
             assert "Composed for yrd-news tests" in head, page["file"]
 
 
@@ -194,7 +184,7 @@ def run_discovery(source_id: str, page: dict[str, Any]) -> tuple[RegistrySpider,
 @pytest.mark.parametrize(
     ("source_id", "page"),
     fixture_pages(*DISCOVERY_ROLES),
-    ids=[f"{sid}/{page['file']}" for sid, page in fixture_pages(*DISCOVERY_ROLES)],
+    ids=[f"{sid}/{page['path'].name}" for sid, page in fixture_pages(*DISCOVERY_ROLES)],
 )
 def test_discovery_finds_the_articles_and_ignores_the_rest(source_id: str, page: dict) -> None:
     spider, requests = run_discovery(source_id, page)
@@ -205,14 +195,14 @@ def test_discovery_finds_the_articles_and_ignores_the_rest(source_id: str, page:
     if page["role"] == "listing":
         following = [r.url for r in requests if r.callback == spider.parse_listing]
         assert following == ([page["next"]] if page.get("next") else [])
-        body = (FIXTURES / source_id / page["file"]).read_bytes()
+        body = page["path"].read_bytes()
         # The fixture holds distractors (navigation, other sites) that were ignored.
         assert body.count(b"<a ") > len(articles) + len(following)
     else:
         children = [r.url for r in requests if r.callback != spider.parse_article]
         assert children == page.get("children", [])
         entries = (feed_links if page["role"] == "feed" else lambda b: sitemap_links(b)[1])(
-            (FIXTURES / source_id / page["file"]).read_bytes()
+            page["path"].read_bytes()
         )
         assert len(entries) > len(articles) + len(children)
         assert stat(spider, "link_ignored") == len(entries) - len(articles) - len(children)
@@ -283,7 +273,7 @@ def test_sitemap_since_respected() -> None:
 
 def test_sitemap_index_children_filtered_by_since_domain_and_bounded() -> None:
     source_id = "globaltimes"
-    index = next(p for p in manifest(source_id) if p["file"] == "sitemap-index.xml")
+    index = next(p for p in manifest(source_id) if p.get("file") == "sitemap-index.xml")
     spider = make_spider(SPIDERS[source_id], since="2020-01-01")
     children = [r.url for r in spider.parse_sitemap(response_for(source_id, index))]
     assert children == ["https://www.globaltimes.cn/sitemap.xml"]
@@ -294,7 +284,7 @@ def test_sitemap_index_children_filtered_by_since_domain_and_bounded() -> None:
 
 def test_gzipped_sitemap_is_read() -> None:
     page = next(p for p in manifest("shine") if p["role"] == "sitemap")
-    body = gzip.compress((FIXTURES / "shine" / page["file"]).read_bytes())
+    body = gzip.compress(page["path"].read_bytes())
     spider = make_spider(SPIDERS["shine"])
     response = Response(url=page["url"] + ".gz", body=body)
     assert [r.url for r in spider.parse_sitemap(response)] == page["articles"]
@@ -355,7 +345,7 @@ def article_request(url: str) -> Request:
 @pytest.mark.parametrize(
     ("source_id", "page"),
     fixture_pages("article"),
-    ids=[f"{sid}/{page['file']}" for sid, page in fixture_pages("article")],
+    ids=[f"{sid}/{page['path'].name}" for sid, page in fixture_pages("article")],
 )
 def test_article_fixtures(source_id: str, page: dict) -> None:
     spider = make_spider(SPIDERS[source_id])
@@ -451,7 +441,7 @@ def test_url_list_spider_assigns_registry_source_or_other(tmp_path: Path) -> Non
         page["url"],
         "https://www.example.com/news/1.html",
     ]
-    body = (FIXTURES / "zhejiang_fgw_zh" / page["file"]).read_bytes()
+    body = page["path"].read_bytes()
     for url, source_id in (
         (page["url"], "zhejiang_fgw_zh"),
         ("https://www.example.com/news/1.html", "other"),
