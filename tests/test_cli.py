@@ -17,8 +17,6 @@ from crawler.items import Article
 from fixtures.compose import compose_article_html, paragraphs_of
 from fixtures.texts import seed_articles, seed_expected
 
-ROOT = Path(__file__).resolve().parent.parent
-
 SHINE = seed_articles()[4]
 
 

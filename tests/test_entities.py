@@ -18,17 +18,18 @@ from scrapy.utils.test import get_crawler
 
 from crawler.items import Article, Mention
 from crawler.text import ArticleText
+from fixtures import DATA as FIXTURES
+from fixtures.entity_scores import THRESHOLDS, evaluate, held_out, load_gold
+from fixtures.pages import page_bytes, page_url, records
+from fixtures.texts import ARTICLE_GOLD, SEED_GOLD, corpus_articles, seed_gold
 from pipelines.chain import ChainContext, ChainPipeline, add_entities
 from pipelines.entities import extract_entities
 from pipelines.entities.extract import _extract
 from pipelines.entities.lexicon import DATA, load, norm_key
 
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = Path(__file__).parent / "fixtures"
 CASES = yaml.safe_load((FIXTURES / "text" / "entities.yml").read_text("utf-8"))
-GOLD_PATH = FIXTURES / "seeds" / "entities-gold.json"
-GOLD = {k: v for k, v in json.loads(GOLD_PATH.read_text("utf-8")).items() if not k.startswith("_")}
-PAGES = FIXTURES / "pages"
+GOLD_PATH = SEED_GOLD
+GOLD = {k: v for k, v in seed_gold().items() if not k.startswith("_")}
 DIVISION_LEVELS = {"province", "prefecture", "county"}
 
 
@@ -99,8 +100,6 @@ def test_seed_divisions_resolve_to_gazetteer_codes(name: str) -> None:
 
 
 def test_seed_gold_scores_meet_the_issue_thresholds() -> None:
-    from bench.entities_eval import THRESHOLDS, evaluate
-
     scores = evaluate(GOLD_PATH)
     for typ, threshold in THRESHOLDS.items():
         assert scores[typ]["f1"] >= threshold, (typ, scores[typ])
@@ -118,19 +117,14 @@ def _division_names() -> frozenset[str]:
     return frozenset(names)
 
 
-def _page_records() -> list[dict[str, Any]]:
-    return [json.loads(line) for line in (PAGES / "sources.jsonl").read_text("utf-8").splitlines()]
-
-
-@pytest.mark.parametrize("record", _page_records(), ids=lambda r: r["file"])
+@pytest.mark.parametrize("record", records(), ids=lambda r: r["file"])
 def test_real_page_places_resolve_to_codes(record: dict[str, Any]) -> None:
     """On the real pages every full division name (上海市, Jiangsu) is part of a mention, and a place
     mention spelt like a Chinese division carries that division's code."""
     from crawler.pages import NotAnArticle, extract_article
 
-    url = record["url"].split(" (")[0].strip() or "http://example.invalid/" + record["file"]
     try:
-        body = extract_article((PAGES / record["file"]).read_bytes(), url).body
+        body = extract_article(page_bytes(record), page_url(record)).body
     except NotAnArticle:
         return
     lex = load()
@@ -364,8 +358,6 @@ def test_degenerate_input(text: str) -> None:
 
 
 def test_eval_counts_misses_false_hits_and_neutral_entities(tmp_path: Path) -> None:
-    from bench.entities_eval import evaluate
-
     (tmp_path / "a.txt").write_text(
         "Suzhou and Kunshan City met Huawei. CPC Jiangsu Committee.", "utf-8"
     )
@@ -391,7 +383,7 @@ def test_eval_counts_misses_false_hits_and_neutral_entities(tmp_path: Path) -> N
 
 
 # --- the development gold set ------------------------------------------------------------------
-DEV_GOLD = FIXTURES / "articles" / "entities-gold.json"
+DEV_GOLD = ARTICLE_GOLD["entities"]
 # Floors a little under the development part's scores when the rules were written (0.98 / 0.94 /
 # 0.97 F1): a change that loses ground on the development texts fails here. The held-out ids
 # are scored by bench/entities_eval.py and never asserted on (they are not tuned against).
@@ -399,8 +391,6 @@ DEV_FLOORS = {"person+title": 0.95, "organization": 0.90, "place": 0.95}
 
 
 def test_development_part_of_the_article_gold_holds_its_scores() -> None:
-    from bench.entities_eval import evaluate, held_out, load_gold
-
     gold, texts = load_gold(DEV_GOLD)
     dev = set(texts) - held_out(gold)
     assert len(dev) == 32 and len(held_out(gold)) == 8
@@ -436,13 +426,11 @@ def test_segmentation_gives_jiebas_words_on_ordinary_text() -> None:
 
     from pipelines.entities.segment import words
 
-    lines = (ROOT / "demo/corpus/articles.jsonl").read_text("utf-8").splitlines()
-    corpus = [json.loads(line) for line in lines]
     same = total = 0
-    for article in corpus:
-        if article["language"] != "zh":
+    for article in corpus_articles():
+        if article.lang != "zh":
             continue
-        text = ArticleText(article["text"]).simplified
+        text = ArticleText(article.text).simplified
         ours = words(text)
         assert "".join(w for w, _, _ in ours) == text
         assert all(text[s : s + len(w)] == w for w, _, s in ours)

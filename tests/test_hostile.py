@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import gzip
 import json
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -37,7 +36,7 @@ from crawler.limits import RATIO_FLOOR, BodyLimits, BodyRejected, decode_body, s
 from crawler.outcomes import is_offsite, network_error_kind, status_kind
 from fixtures.compose import compose_article_html
 from fixtures.texts import seed_articles
-from tests.conftest import articles, crawl, loopback
+from tests.conftest import articles, crawl, free_port, loopback
 
 if sys.version_info >= (3, 14):
     from compression import zstd
@@ -291,12 +290,6 @@ def hostile_site(bomb: bytes) -> Iterator[str]:
         yield base
 
 
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 LIVE_PAGES = {  # page: the kind it is counted as
     "missing.html": "http_404",
     "unavailable.html": "http_5xx",
@@ -312,7 +305,7 @@ LIVE_PAGES = {  # page: the kind it is counted as
 def test_a_live_crawl_counts_every_hostile_response_by_kind(
     hostile_site: str, tmp_path: Path
 ) -> None:
-    refused = f"http://127.0.0.1:{closed_port()}/refused.html"
+    refused = f"http://127.0.0.1:{free_port()}/refused.html"  # nobody listens there
     urls = tmp_path / "urls.txt"
     urls.write_text(
         "".join(f"{hostile_site}/{page}\n" for page in ["good.html", *LIVE_PAGES]) + refused
