@@ -2,7 +2,7 @@
 
     python bench/figures_eval.py [GOLD.json ...] [--check] [--repeat N] [--corpus JSONL]
 
-Without a GOLD argument it scores the seed gold (tests/fixtures/seeds/figures-gold.json) and the
+Without a GOLD argument it scores the seed gold (tests/fixtures/seeds/seed-gold.json) and the
 gold of the 40 development articles (tests/fixtures/articles/figures-gold.json), the latter in two
 parts: the development texts and the held-out ids listed in its `_meta.held_out` (never tuned on).
 
@@ -53,11 +53,9 @@ from crawler.chinese import to_simplified  # noqa: E402
 from crawler.dates import parse_date  # noqa: E402
 from crawler.sentences import sentences  # noqa: E402
 from crawler.text import ArticleText  # noqa: E402
+from fixtures.texts import ARTICLE_GOLD, ARTICLES, SEED_GOLD, article_records  # noqa: E402
 from pipelines.figures import extract_figures  # noqa: E402
 
-SEED_GOLD = ROOT / "tests/fixtures/seeds/figures-gold.json"
-ARTICLE_GOLD = ROOT / "tests/fixtures/articles/figures-gold.json"
-CORPUS = ROOT / "demo/corpus/articles.jsonl"
 LEVELS = ("value", "value+unit", "full")
 # our kinds as the gold names them
 GOLD_KIND = {
@@ -272,7 +270,6 @@ def load(gold_path: Path, corpus: Path) -> tuple[list[Doc], set[str]]:
     """The gold's documents with their texts and dates, and its held-out ids."""
     gold = json.loads(gold_path.read_text(encoding="utf-8"))
     held_out = set(gold.get("_meta", {}).get("held_out", []))
-    records: dict[str, dict[str, Any]] = {}
     docs = []
     for key, entry in gold.items():
         if key.startswith("_"):
@@ -281,9 +278,7 @@ def load(gold_path: Path, corpus: Path) -> tuple[list[Doc], set[str]]:
         if path.is_file():
             text, date = path.read_text(encoding="utf-8"), entry.get("doc_date")
         else:
-            if not records:
-                lines = corpus.read_text(encoding="utf-8").splitlines()
-                records = {r["id"]: r for r in map(json.loads, lines)}
+            records = article_records(corpus)
             published = records[key].get("published")  # as printed: ISO as the page object has it
             text = records[key]["text"]
             date = (parse_date(published) if published else None) or entry.get("doc_date")
@@ -396,9 +391,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("gold", nargs="*", type=Path)
     ap.add_argument("--check", action="store_true", help="exit 1 unless the seed criteria hold")
     ap.add_argument("--repeat", type=int, default=5, help="timing runs (best is kept)")
-    ap.add_argument("--corpus", type=Path, default=CORPUS, help="articles.jsonl of gold keys")
+    ap.add_argument("--corpus", type=Path, default=ARTICLES, help="articles.jsonl of gold keys")
     args = ap.parse_args(argv)
-    golds = args.gold or [p for p in (SEED_GOLD, ARTICLE_GOLD) if p.is_file()]
+    golds = args.gold or [SEED_GOLD, ARTICLE_GOLD["figures"]]
     systems: dict[str, Callable[..., list[Pred]]] = {"yrd-news": ours}
     try:
         with warnings.catch_warnings():

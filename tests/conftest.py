@@ -21,8 +21,21 @@ from pathlib import Path
 
 import pytest
 import redis
+from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Pieces of figure-shaped text (numbers, scales, currencies, qualifiers, counted words, dates, a
+# telephone number) for hypothesis to join into hostile inputs of the figures and the schema.
+TEXT_PIECES = st.sampled_from(
+    [
+        "1", "0", "30", "3.48", "1,100", ",", ".", " ", "-", "(", ")", "$", "US$", "RMB", "¥",
+        "billion", "million", "yuan", "percent", "%", "亿", "万", "元", "个", "家", "多", "余",
+        "逾", "近", "约", "第", "三", "十", "more than", "nearly", "up", "增长", "In 2020",
+        "square kilometers", "平方公里", "亩", "companies", "projects", "\n", "。", "Fortune",
+        "5G", "May 12", "0512-66681234", "an increase of", "from", "to", "have", "the",
+    ]
+)  # fmt: skip
 
 
 def yrdnews(*args: str, check: bool = True, timeout: float = 600) -> subprocess.CompletedProcess:

@@ -22,6 +22,7 @@ import redis
 
 from crawler.archive import ReplayArchive
 from crawler.items import Article
+from fixtures.texts import corpus_articles, seed_articles
 from tests.conftest import build_snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -141,9 +142,7 @@ def frontier_left(client: redis.Redis) -> dict[str, int]:
 
 
 def expected_articles() -> set[str]:
-    seeds = json.loads((ROOT / "demo/corpus/seeds.json").read_text(encoding="utf-8"))
-    corpus = (ROOT / "demo/corpus/articles.jsonl").read_text(encoding="utf-8").splitlines()
-    return {seed["url"] for seed in seeds} | {json.loads(line)["url"] for line in corpus}
+    return {a.url for a in seed_articles()} | {a.url for a in corpus_articles()}
 
 
 def test_two_workers_request_every_url_once_and_every_article_is_stored_once(

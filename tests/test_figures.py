@@ -23,16 +23,18 @@ from crawler.chinese import to_simplified
 from crawler.items import Article, Figure
 from crawler.sentences import sentences
 from crawler.text import ArticleText
+from fixtures.texts import SEED_GOLD, corpus_articles, seed_gold
 from pipelines.chain import ChainContext, add_figures
 from pipelines.figures import extract_figures
 from pipelines.figures.numerals import fold_width, numbers, zh_numeral
+from tests.conftest import TEXT_PIECES
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = yaml.safe_load((ROOT / "tests/fixtures/text/figures.yml").read_text(encoding="utf-8"))[
     "cases"
 ]
-GOLD_PATH = ROOT / "tests/fixtures/seeds/figures-gold.json"
-GOLD = json.loads(GOLD_PATH.read_text(encoding="utf-8"))
+GOLD_PATH = SEED_GOLD
+GOLD = seed_gold()
 
 
 def _check(fig: Figure, want: dict[str, Any]) -> None:
@@ -189,19 +191,8 @@ def test_figure_to_dict_has_the_documented_keys() -> None:
     }  # fmt: skip
 
 
-_PIECES = st.sampled_from(
-    [
-        "1", "0", "30", "3.48", "1,100", ",", ".", " ", "-", "(", ")", "$", "US$", "RMB", "¥",
-        "billion", "million", "yuan", "percent", "%", "亿", "万", "元", "个", "家", "多", "余",
-        "逾", "近", "约", "第", "三", "十", "more than", "nearly", "up", "增长", "In 2020",
-        "square kilometers", "平方公里", "亩", "companies", "projects", "\n", "。", "Fortune",
-        "5G", "May 12", "0512-66681234", "an increase of", "from", "to", "have", "the",
-    ]
-)  # fmt: skip
-
-
 @settings(max_examples=200, deadline=1000)
-@given(st.one_of(st.text(max_size=400), st.lists(_PIECES, max_size=120).map("".join)))
+@given(st.one_of(st.text(max_size=400), st.lists(TEXT_PIECES, max_size=120).map("".join)))
 def test_never_raises_and_offsets_are_consistent(text: str) -> None:
     figures = extract_figures(text)
     earlier: set[str] = set()
@@ -412,13 +403,7 @@ def _best_times(fns: list[Callable[[], object]], rounds: int = 5) -> list[float]
     return best
 
 
-_CORPUS_ZH = "".join(
-    rec["text"]
-    for rec in map(
-        json.loads, (ROOT / "demo/corpus/articles.jsonl").read_text("utf-8").splitlines()
-    )
-    if rec["language"].startswith("zh")
-)
+_CORPUS_ZH = "".join(a.text for a in corpus_articles() if a.lang.startswith("zh"))
 # 1,000 characters of the corpus' Chinese with every 。 made a ；: repeated, it is one sentence
 # of even density however long
 _ZH_UNIT = _CORPUS_ZH.replace("。", "；").replace("\n", "")[:1000]

@@ -16,10 +16,6 @@ from fixtures import DATA, ROOT
 from fixtures.pages import PAGES, record, records
 from fixtures.sources import fixture_pages, manifest
 
-# Read by tests/test_figures.py and bench/figures_eval.py, which the figures work is changing:
-# they move to fixtures.texts.SEED_GOLD (seed-gold.json) with it, and this copy goes.
-PENDING_COPIES = {frozenset({"seeds/seed-gold.json", "seeds/figures-gold.json"})}
-
 
 def test_no_file_is_stored_twice() -> None:
     by_digest: dict[str, set[str]] = defaultdict(set)
@@ -28,7 +24,7 @@ def test_no_file_is_stored_twice() -> None:
             name = str(path.relative_to(DATA if path.is_relative_to(DATA) else ROOT))
             by_digest[hashlib.sha256(path.read_bytes()).hexdigest()].add(name)
     copies = [frozenset(names) for names in by_digest.values() if len(names) > 1]
-    assert [c for c in copies if c not in PENDING_COPIES] == []
+    assert copies == []
 
 
 def test_every_real_page_has_its_provenance_record() -> None:
@@ -71,14 +67,11 @@ def test_a_fixture_page_must_say_where_its_bytes_are(tmp_path: Path, monkeypatch
 
 
 AREAS = ("tests", "bench", "demo")
-# tests/test_schema.py borrows test_figures' text pieces until the figures work, which is
-# changing that module, has landed; then they move to a shared place and this goes.
-PENDING_IMPORTS = {"tests.test_figures"}
 
 
 @pytest.mark.parametrize("area", AREAS)
 def test_tests_bench_and_demo_do_not_import_each_other(area: str) -> None:
-    allowed = {"tests": {"tests.conftest", *PENDING_IMPORTS}}.get(area, set())
+    allowed = {"tests": {"tests.conftest"}}.get(area, set())
     found = []
     for path in sorted((ROOT / area).rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):

@@ -34,7 +34,7 @@ from fixtures.sources import fixture_pages
 from fixtures.texts import seed_articles
 from pipelines.entities import extract_entities
 from pipelines.figures import extract_figures
-from tests.test_figures import _PIECES
+from tests.conftest import TEXT_PIECES
 
 V1_DUMP = DATA / "db" / "v1.sql"
 README_SENTENCE = (
@@ -234,7 +234,7 @@ def test_figure_keys_survive_a_reextraction_in_another_order(tmp_path: Path) -> 
 
 
 @settings(max_examples=200, deadline=1000)
-@given(st.one_of(st.text(max_size=400), st.lists(_PIECES, max_size=120).map("".join)))
+@given(st.one_of(st.text(max_size=400), st.lists(TEXT_PIECES, max_size=120).map("".join)))
 def test_figure_keys_are_unique_within_a_text(text: str) -> None:
     keys = [figure.key for figure in extract_figures(text)]
     assert len(keys) == len(set(keys))
