@@ -353,7 +353,8 @@ class ReplayArchive:
         for path in warc_files(paths):
             for record, offset in iter_responses(path, self.damage):
                 url = record.rec_headers.get_header("WARC-Target-URI")
-                if url:
+                # A 304 (a conditional request of a live crawl) says an earlier record holds.
+                if url and record.http_headers.get_statuscode() != "304":
                     self._index[url_key(url)] = (path, offset)
         self._uncounted = list(self.damage)
 

@@ -75,16 +75,17 @@ def _spider_options(func: Callable[..., Any]) -> Callable[..., Any]:
             help="Answer every request from this WARC file or folder; no network.",
         ),
         click.option(
-            "--urls", "urls_file", type=click.Path(exists=True, dir_okay=False),
+            "--urls", "urls_file", metavar="FILE",
             help="Crawl the article URLs listed in this file (only them, unless --source is given too).",
         ),
         click.option(
-            "--since", metavar="DATE", help="Skip articles published before this date (YYYY-MM-DD)."
+            "--since", metavar="DATE",
+            help="Skip articles published before this date: YYYY-MM-DD, or Nd for N days ago (7d).",
         ),
-        click.option("--max-pages", type=int, help="Listing pages to follow per listing."),
+        click.option("--max-pages", metavar="N", help="Listing pages to follow per listing (default 5)."),
         click.option(
             "--data-dir", default="data", show_default=True,
-            help="Where WARC archives of live crawls go.",
+            help="Where WARC archives, run logs, job state and the HTTP cache go.",
         ),
         click.option(
             "-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE",
@@ -97,53 +98,162 @@ def _spider_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _since_date(since: str | None) -> date | None:
-    """`--since` as a date; a UserError when it is not one."""
-    from crawler.dates import parse_date
+    """`--since` as a date: YYYY-MM-DD, or Nd for N days ago (a CrawlError, one line, if not)."""
+    from crawler.crawl import parse_since
 
-    since_iso = parse_date(since) if since else None
-    if since and not since_iso:
-        raise UserError(f"--since: not a date: {since!r} (use YYYY-MM-DD)")
-    return date.fromisoformat(since_iso[:10]) if since_iso else None
+    return parse_since(since) if since else None
+
+
+def _positive(value: str | None, option: str) -> int | None:
+    if value is None:
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise UserError(f"{option} must be a positive whole number, not {value!r}")
+    return number
 
 
 @cli.command()
 @_spider_options
 @click.option(
+    "--refresh", is_flag=True, help="Request known articles again (changes are kept as versions)."
+)
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Continue the last interrupted run, with its own options; without one, start this run.",
+)
+@click.option(
     "--db", "db_path", default=DEFAULT_DB, show_default=True, help="SQLite database to write."
 )
+@click.option("-v", "--verbose", is_flag=True, help="Print the full Scrapy log as well.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing unless the run is not ok (cron).")
 @user_errors
 def crawl(
     sources: tuple[str, ...],
     replay: tuple[str, ...],
     urls_file: str | None,
     since: str | None,
-    max_pages: int | None,
+    max_pages: str | None,
+    refresh: bool,
+    resume: bool,
     db_path: str,
     data_dir: str,
     overrides: tuple[str, ...],
+    verbose: bool,
+    quiet: bool,
 ) -> None:
-    """Crawl the registry's sources (or a WARC archive of them) into the database."""
-    from crawler.crawl import run_crawl
+    """Crawl the registry's sources (or a WARC archive of them) into the database.
 
-    run = run_crawl(
-        sources=sources,
-        replay=replay,
+    Exits 0 when the run is ok, 3 when degraded (a source failed, found no article or could
+    not read a discovery page), 4 when failed (nothing fetched), 5 when interrupted, 75 when
+    another crawl is writing the database, 1 on a bad option.
+    """
+    from crawler import crawllog
+    from crawler.crawl import CrawlOptions, parse_since, run_crawl
+    from crawler.lock import DatabaseLocked
+    from crawler.runs import EXIT_CODES, EXIT_LOCKED, FAILED, OK, run_sources
+
+    options = CrawlOptions(
+        sources=list(sources),
+        replay=list(replay),
         urls_file=urls_file,
-        since=_since_date(since),
-        max_pages=max_pages,
-        db_path=db_path,
-        data_dir=data_dir,
+        since=parse_since(since) if since else None,
+        max_pages=_positive(max_pages, "--max-pages"),
+        refresh=refresh,
         overrides=_name_values(overrides),
     )
-    click.echo(
-        f"crawl run {run.id} {run.status}: {run.articles} articles stored, "
-        f"{run.articles_unchanged} unchanged, {run.errors} errors, "
-        f"{run.replay_misses} missing from the archive, "
-        f"dropped {json.dumps(run.drops, sort_keys=True)} -> {db_path}",
-        err=True,
+    progress = None if quiet or verbose else crawllog.Progress()
+    try:
+        run = run_crawl(
+            options,
+            db_path=db_path,
+            data_dir=data_dir,
+            resume=resume,
+            verbose=verbose,
+            progress=progress.update if progress else None,
+        )
+    except DatabaseLocked as exc:
+        click.echo(f"yrdnews: error: {exc}", err=True)
+        sys.exit(EXIT_LOCKED)
+    finally:
+        if progress:
+            progress.done()
+    if not quiet or run.status != OK:
+        from crawler.db import open_db
+
+        db = open_db(db_path)
+        click.echo(crawllog.summary(run, run_sources(db, run.id), db_path), err=True)
+        db.close()
+    sys.exit(EXIT_CODES.get(run.status, EXIT_CODES[FAILED]))
+
+
+@cli.command()
+@click.option("--print", "kind", type=click.Choice(["cron", "systemd"]), required=True)
+@click.option("--db", "db_path", default=DEFAULT_DB, show_default=True)
+@click.option("--data-dir", default="data", show_default=True)
+@click.option(
+    "--since",
+    default="7d",
+    show_default=True,
+    help="What each run passes to --since ('' for none).",
+)
+@click.option(
+    "--at", "at", default="06:00", show_default=True, metavar="HH:MM", help="Daily start time."
+)
+@click.option("--user", help="User= of the systemd service (default: the current user).")
+@click.option(
+    "--write",
+    "write_dir",
+    metavar="DIR",
+    help="systemd: also write the two unit files into DIR (e.g. /etc/systemd/system).",
+)
+@user_errors
+def schedule(
+    kind: str,
+    db_path: str,
+    data_dir: str,
+    since: str,
+    at: str,
+    user: str | None,
+    write_dir: str | None,
+) -> None:
+    """Print a crontab line, or a systemd service and timer, that run `yrdnews crawl` daily."""
+    import getpass
+    import re
+
+    from crawler.crawl import parse_since
+    from crawler.schedule import Job, cron_lines, systemd_text, systemd_units
+
+    if since:
+        parse_since(since)  # the same check the crawl will make, now
+    clock = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", at)
+    if not clock:
+        raise UserError(f"--at: {at!r} is not a time of day (HH:MM)")
+    job = Job(
+        project_dir=Path.cwd(),
+        yrdnews=Path(sys.executable).parent / "yrdnews",
+        db_path=Path(db_path).absolute(),
+        data_dir=Path(data_dir).absolute(),
+        since=since or None,
+        hour=int(clock.group(1)),
+        minute=int(clock.group(2)),
+        user=user or getpass.getuser(),
     )
-    if run.status != "finished":
-        sys.exit(1)
+    if kind == "cron":
+        click.echo(cron_lines(job), nl=False)
+        return
+    click.echo(systemd_text(job), nl=False)
+    if write_dir:
+        for name, text in systemd_units(job).items():
+            (Path(write_dir) / name).write_text(text, encoding="utf-8")
+        click.echo(
+            f"# written to {write_dir}: systemctl daemon-reload && systemctl enable --now yrdnews-crawl.timer",
+            err=True,
+        )
 
 
 def _redis(url: str) -> Any:
@@ -184,11 +294,12 @@ def worker(
     replay: tuple[str, ...],
     urls_file: str | None,
     since: str | None,
-    max_pages: int | None,
+    max_pages: str | None,
     data_dir: str,
     overrides: tuple[str, ...],
 ) -> None:
     """Crawl as one of many workers sharing a Redis frontier; articles go to the writer."""
+    from crawler.runs import EXIT_CODES, FAILED
     from crawler.worker import run_worker
 
     since_day = _since_date(since)
@@ -201,13 +312,12 @@ def worker(
         replay=replay,
         urls_file=urls_file,
         since=since_day,
-        max_pages=max_pages,
+        max_pages=_positive(max_pages, "--max-pages"),
         data_dir=data_dir,
         overrides=_name_values(overrides),
     )
     click.echo(f"worker {status}: frontier {frontier}, articles handed to {stream}", err=True)
-    if status != "finished":
-        sys.exit(1)
+    sys.exit(EXIT_CODES.get(status, EXIT_CODES[FAILED]))
 
 
 @cli.command()
@@ -337,7 +447,7 @@ def serve(
 @click.option(
     "--since",
     metavar="DATE",
-    help="Only articles published on or after this date (and their rows).",
+    help="Only articles published on or after this date, YYYY-MM-DD or Nd (and their rows).",
 )
 @click.option(
     "--source", "sources", multiple=True, metavar="ID", help="Only this source's articles."
@@ -352,13 +462,26 @@ def export(
     sources: tuple[str, ...],
 ) -> None:
     """Export a table as CSV, JSON or newline-delimited JSON."""
-    from crawler.db import open_db
+    from crawler.db import OTHER_SOURCE, open_db
     from crawler.export import NoSuchTable, export_rows
+    from crawler.sources import load_sources
 
+    known = {source.id for source in load_sources()} | {OTHER_SOURCE["id"]}
+    unknown = [source for source in sources if source not in known]
+    if unknown:
+        raise UserError(
+            f"--source: unknown source {', '.join(unknown)}; `yrdnews sources` lists them"
+        )
+    since_day = _since_date(since)
     if not Path(db_path).is_file():
         raise UserError(f"no database at {db_path}")
     try:
-        columns, rows = export_rows(open_db(db_path), table, since=since, sources=sources)
+        columns, rows = export_rows(
+            open_db(db_path),
+            table,
+            since=since_day.isoformat() if since_day else None,
+            sources=sources,
+        )
     except NoSuchTable as exc:
         raise UserError(str(exc)) from exc
     if fmt == "csv":

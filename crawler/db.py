@@ -8,6 +8,7 @@ search is crawler/search.py.
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import asdict
 from datetime import UTC, datetime
 from functools import partial
@@ -17,7 +18,7 @@ from typing import Any
 from sqlite_utils import Database, Migrations
 
 from crawler import runs
-from crawler.items import FIGURES, STORED_TABLES, Table
+from crawler.items import ARTICLE_VERSIONS, FIGURES, KNOWN_PAGES, STORED_TABLES, Table
 from crawler.search import FTS_TOKENIZER, segment
 from crawler.sources import Source, describe_sources
 
@@ -30,6 +31,7 @@ CONSTRAINTS: dict[str, dict[str, Any]] = {
         "foreign_keys": [("source_id", "sources", "id"), ("crawl_run_id", "crawl_runs", "id")],
     },
     "figures": {"foreign_keys": [("article_id", "articles", "id")]},
+    "article_versions": {"foreign_keys": [("article_id", "articles", "id")]},
     "mentions": {
         "foreign_keys": [("article_id", "articles", "id"), ("entity_id", "entities", "id")]
     },
@@ -86,6 +88,7 @@ def m001_initial(db: Database) -> None:
     )
     for table in STORED_TABLES:
         _create(db, table)
+    db["known_pages"].create_index(["source_id"])
     db["articles"].create_index(["url"], unique=True)
     db["articles"].create_index(["published_at"])
     db["articles"].create_index(["source_id"])
@@ -175,6 +178,16 @@ def m004_search_by_character_pairs(db: Database) -> None:
     reindex(db)
 
 
+@migrations()
+def m005_article_versions_and_known_pages(db: Database) -> None:
+    """Earlier versions of changed pages, and the article URLs a crawl need not request again
+    (crawler/items.py declares both; m001 creates them in a new database)."""
+    for table in (ARTICLE_VERSIONS, KNOWN_PAGES):
+        if table.name not in db.table_names():
+            _create(db, table)
+    db["known_pages"].create_index(["source_id"], if_not_exists=True)
+
+
 def _add_declared_column(db: Database, table: str, column: str) -> None:
     """Add a column declared in crawler/items.py to an older database (m001 made it in a new one)."""
     if column not in db[table].columns_dict:
@@ -198,16 +211,25 @@ def open_db(path: str | Path) -> Database:
     """Open (creating if needed) and migrate the database, in WAL mode so Datasette
     can read while a crawl writes."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    db = Database(path)
-    db.enable_wal()
-    db.execute("PRAGMA foreign_keys = ON")
-    db.execute("PRAGMA busy_timeout = 10000")
-    # Taking an article out of the search index re-segments its stored text (crawler/storage.py).
-    db.conn.create_function("yrd_segment", 1, segment, deterministic=True)
-    migrations.apply(db)
-    runs.migrations.apply(db)  # crawl_runs columns added after the first schema (crawler/runs.py)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = Database(path)
+        db.enable_wal()
+        db.execute("PRAGMA foreign_keys = ON")
+        db.execute("PRAGMA busy_timeout = 10000")
+        # Taking an article out of the search index re-segments its stored text (crawler/storage.py).
+        db.conn.create_function("yrd_segment", 1, segment, deterministic=True)
+        migrations.apply(db)
+        runs.migrations.apply(db)  # crawl bookkeeping tables and columns (crawler/runs.py)
+    except (OSError, sqlite3.DatabaseError) as exc:
+        # "file is not a database" alone does not say which file.
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise DatabaseFileError(f"database {path}: {reason}") from exc
     return db
+
+
+class DatabaseFileError(sqlite3.DatabaseError):
+    """A database file that cannot be opened or migrated; the message names the file."""
 
 
 OTHER_SOURCE = {

@@ -380,5 +380,68 @@ MENTIONS = _table(
     },
     stored_elsewhere=frozenset({"entity"}),
 )
+
+
+def _versions_of(table: Table, columns: str) -> Table:
+    """The table of an item's earlier versions: the named columns of `table`, as they were,
+    keyed by the item and a version number, with when and by which run they were replaced.
+    Rows are copied from `table` by SQL, never built from an item."""
+    kept = {column.name: column for column in table.columns}
+    return Table(
+        f"{table.item.__name__.lower()}_versions",
+        table.item,
+        (
+            Column("article_id", int, _given("article_id")),
+            Column("version", int, _given("version")),  # 1 for the first page seen
+            *(kept[name] for name in columns.split()),
+            Column("superseded_at", str, _given("superseded_at")),
+            Column("superseded_by_run_id", int, _given("superseded_by_run_id")),
+        ),
+        ("article_id", "version"),
+    )
+
+
+# What an article's page said before a re-crawl found it changed, and the WARC record it was
+# read from: every column that comes from the page, with the bookkeeping of its fetch.
+ARTICLE_VERSIONS = _versions_of(
+    ARTICLES,
+    """title published_at updated_at author dateline section description site_name lang url
+    canonical_url encoding content_hash fetched_at http_status warc_file warc_record_id
+    warc_offset crawl_run_id stored_at body""",
+)
+# The columns whose change makes a new version (not how or when the page was fetched).
+PAGE_CONTENT = [
+    "title",
+    "published_at",
+    "updated_at",
+    "author",
+    "dateline",
+    "section",
+    "description",
+    "site_name",
+    "lang",
+    "body",
+]
+
+
+@dataclass
+class KnownPage:
+    """An article URL a crawl requested that is no article's own URL: a redirect to a stored
+    article, or a page dropped for good. Incremental crawls do not request it again."""
+
+    url: str
+    source_id: str | None
+    outcome: str  # redirected | dropped
+    reason: str | None = None  # why it was dropped (a yrd/dropped/ reason)
+    article_id: int | None = None  # the article a redirect led to
+
+
+KNOWN_PAGES = _table(
+    "known_pages",
+    KnownPage,
+    "url source_id outcome reason article_id crawl_run_id seen_at",
+    pk=("url",),
+    computed={"crawl_run_id": (int, _given("crawl_run_id")), "seen_at": (str, _given("seen_at"))},
+)
 # In creation order: a table comes after the tables it refers to.
-STORED_TABLES = (ARTICLES, FIGURES, ENTITIES, MENTIONS)
+STORED_TABLES = (ARTICLES, FIGURES, ENTITIES, MENTIONS, ARTICLE_VERSIONS, KNOWN_PAGES)

@@ -35,7 +35,7 @@ from twisted.internet import error as tx
 from twisted.web.client import ResponseFailed
 from w3lib.url import canonicalize_url
 
-from crawler.stats import ERRORS
+from crawler.stats import ERRORS, FETCHED
 
 logger = logging.getLogger(__name__)
 
@@ -105,9 +105,13 @@ class OutcomesMiddleware:
         return cls(crawler.stats)
 
     def process_response(self, request: Request, response: Response) -> Response:
+        if _is_robots_txt(request):
+            return response
         kind = status_kind(response.status)
-        if kind and not _is_robots_txt(request):
+        if kind:
             self.stats.inc_value(ERRORS + kind)
+        elif 200 <= response.status < 300:
+            self.stats.inc_value(FETCHED)  # a page the crawl can read (crawl health's "fetched")
         return response
 
     def process_exception(self, request: Request, exception: Exception) -> None:

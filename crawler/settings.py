@@ -56,6 +56,24 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.archive.ArchiveMiddleware": 950,
 }
 
+# Incremental crawls (crawler/incremental.py): discovery pages are fetched conditionally,
+# their ETag / Last-Modified kept per URL by Scrapy's HTTP cache (`yrdnews crawl` puts it in
+# <data dir>/httpcache; it is off in replay); duplicates are filtered within a process only.
+HTTPCACHE_ENABLED = True
+HTTPCACHE_POLICY = "crawler.incremental.DiscoveryCachePolicy"
+HTTPCACHE_STORAGE = "scrapy.extensions.httpcache.FilesystemCacheStorage"
+HTTPCACHE_DIR = "httpcache"
+HTTPCACHE_EXPIRATION_SECS = 0  # kept until replaced: every use is revalidated
+DUPEFILTER_CLASS = "crawler.incremental.RunDupeFilter"
+# Request known article URLs again (`yrdnews crawl --refresh`).
+YRD_REFRESH = False
+# A spider's counters are written to its crawl_run_sources row this often (seconds), so a
+# killed run keeps its counts up to the last write.
+YRD_CHECKPOINT_INTERVAL = 10
+# How long a crawl stopped by SIGTERM or SIGINT may take to finish gracefully (seconds)
+# before it is stopped at once, its counters written and its run marked interrupted.
+YRD_STOP_TIMEOUT = 10
+
 # The processing chain (checks, figures, entities: pipelines/chain.py), then the store.
 ITEM_PIPELINES = {
     "pipelines.chain.ChainPipeline": 100,

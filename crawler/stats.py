@@ -9,7 +9,15 @@
   Folded into the run's ``errors_by_kind`` and summed into ``errors``, together with
   Scrapy's ``log_count/ERROR`` (as kind ``logged``). A failure counted here should
   therefore be logged at WARNING or below, so that it is counted once.
-- ``yrd/articles/stored`` and ``yrd/articles/unchanged``: the store's outcomes.
+- ``yrd/fetched``: responses with a 2xx status, robots.txt aside: pages the crawl could read.
+- ``yrd/articles/linked``: article links discovery found (feed and sitemap entries, listing
+  links, the URLs of a URL list); ``yrd/articles/known``: those not requested because the
+  database has them (stored, or dropped for good); ``yrd/articles/requested``: those
+  requested; ``yrd/articles/read``: article responses the page object read.
+- ``yrd/discovery/failed``: feed, sitemap or listing pages that could not be read.
+- ``yrd/articles/new``, ``yrd/articles/updated`` (the page changed: the previous version is
+  kept), ``yrd/articles/unchanged``: the store's outcomes; ``yrd/articles/stored`` counts new
+  and updated together.
 - ``yrd/replay/miss``: a request a replayed archive could not answer.
 """
 
@@ -21,11 +29,21 @@ from typing import Any, Protocol
 
 DROPPED = "yrd/dropped/"
 ERRORS = "yrd/errors/"
+FETCHED = "yrd/fetched"
+LINKED = "yrd/articles/linked"
+KNOWN = "yrd/articles/known"
+REQUESTED = "yrd/articles/requested"
+READ = "yrd/articles/read"
+DISCOVERY_FAILED = "yrd/discovery/failed"
+NEW = "yrd/articles/new"
+UPDATED = "yrd/articles/updated"
 STORED = "yrd/articles/stored"
 UNCHANGED = "yrd/articles/unchanged"
 REPLAY_MISS = "yrd/replay/miss"
-# Scrapy's own count of log records at ERROR: failures no component classified.
+# Scrapy's own keys: log records at ERROR (failures no component classified) and discovery
+# pages the HTTP cache revalidated (the site answered 304 Not Modified).
 LOGGED_ERRORS = "log_count/ERROR"
+NOT_MODIFIED = "httpcache/revalidate"
 
 
 class Stats(Protocol):

@@ -15,7 +15,20 @@ from typing import Any
 from sqlite_utils import Database
 
 from crawler.db import utc_now
-from crawler.items import ARTICLES, ENTITIES, FIGURES, MENTIONS, Article, Entity, Table, WarcRef
+from crawler.items import (
+    ARTICLE_VERSIONS,
+    ARTICLES,
+    ENTITIES,
+    FIGURES,
+    KNOWN_PAGES,
+    MENTIONS,
+    PAGE_CONTENT,
+    Article,
+    Entity,
+    KnownPage,
+    Table,
+    WarcRef,
+)
 from crawler.search import segment
 
 
@@ -41,6 +54,15 @@ _UPSERT_ARTICLE = _insert_sql(ARTICLES, upsert=True)
 _UPSERT_ENTITY = _insert_sql(ENTITIES, upsert=True)
 _INSERT_FIGURE = _insert_sql(FIGURES)
 _INSERT_MENTION = _insert_sql(MENTIONS)
+_UPSERT_KNOWN_PAGE = _insert_sql(KNOWN_PAGES, upsert=True)
+_KEEP_VERSION = (
+    f"INSERT INTO {ARTICLE_VERSIONS.name} ({', '.join(map(_quoted, ARTICLE_VERSIONS.names))}) "
+    "SELECT id, (SELECT coalesce(max(version), 0) + 1 FROM article_versions WHERE article_versions.article_id = articles.id), "
+    + ", ".join(map(_quoted, ARTICLE_VERSIONS.names[2:-2]))
+    + ", ?, ? FROM articles WHERE id = ?"
+)
+_SELECT_CONTENT = f"SELECT {', '.join(map(_quoted, PAGE_CONTENT))} FROM articles WHERE id = ?"
+_CONTENT_AT = [ARTICLES.names.index(name) for name in PAGE_CONTENT]
 
 
 class IdCollision(ValueError):
@@ -120,7 +142,9 @@ def store_article(
     """Write one article, its search entry, figures and mentions atomically.
 
     Returns "inserted", "updated" or "unchanged". Re-storing an identical extraction
-    changes nothing, so crawling the same archive twice leaves the same rows.
+    changes nothing, so crawling the same archive twice leaves the same rows. When the page
+    itself changed (its title, body, dates, ...: `PAGE_CONTENT`), the row as it was is kept
+    in `article_versions`, with the WARC record it was read from.
     """
     digest = content_hash(article)
     existing = db.execute(
@@ -131,6 +155,10 @@ def store_article(
         raise IdCollision(f"{article.canonical_url} has the id of {existing[1]} ({article.id})")
     if existing and existing[0] == digest:
         return "unchanged"
+    now = utc_now()
+    row = ARTICLES.row(
+        article, kind=kind, content_hash=digest, crawl_run_id=crawl_run_id, stored_at=now
+    )
     with db.atomic():
         # A page whose canonical URL changed gets a new id; drop the row under its old id.
         stale = db.execute(
@@ -138,9 +166,11 @@ def store_article(
         ).fetchall()
         for (stale_id,) in stale:
             delete_article(db, stale_id)
-        row = ARTICLES.row(
-            article, kind=kind, content_hash=digest, crawl_run_id=crawl_run_id, stored_at=utc_now()
-        )
+        if existing:
+            before = db.execute(_SELECT_CONTENT, [article.id]).fetchone()
+            if tuple(before) != tuple(row[i] for i in _CONTENT_AT):
+                # The page itself changed (not only what was extracted from it): keep what it said.
+                db.execute(_KEEP_VERSION, [now, crawl_run_id, article.id])
         _unindex(db, article.id)  # before the row changes: the old text says what was indexed
         db.execute(_UPSERT_ARTICLE, row)
         _index(db, article)
@@ -160,7 +190,18 @@ def replace_extractions(db: Database, article: Article) -> None:
         )
 
 
+def record_known_page(db: Database, page: KnownPage, *, crawl_run_id: int | None = None) -> None:
+    """Remember an article URL that holds no article of its own (a redirect, a page dropped for
+    good), so that incremental crawls do not request it again; a stored article's own URL never
+    needs this."""
+    with db.atomic():
+        db.execute(
+            _UPSERT_KNOWN_PAGE, KNOWN_PAGES.row(page, crawl_run_id=crawl_run_id, seen_at=utc_now())
+        )
+
+
 def delete_article(db: Database, article_id: int) -> None:
+    db.execute("delete from article_versions where article_id = ?", [article_id])
     db.execute("delete from figures where article_id = ?", [article_id])
     db.execute("delete from mentions where article_id = ?", [article_id])
     _unindex(db, article_id)

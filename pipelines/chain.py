@@ -63,7 +63,9 @@ def drop(article: Article, reasons: Iterable[str], ctx: ChainContext, **kwargs: 
     reasons = list(reasons)
     for reason in reasons:
         ctx.count(DROPPED + reason)
-    raise DropItem(f"{', '.join(reasons)}: {article.url}", **kwargs)
+    error = DropItem(f"{', '.join(reasons)}: {article.url}", **kwargs)
+    error.reasons = reasons  # for whoever remembers the drop (pipelines/store.py)
+    raise error
 
 
 def keep_on_topic(article: Article, text: ArticleText, ctx: ChainContext) -> None:

@@ -7,19 +7,24 @@ article page is the same for all of them and is decided here, once.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any, Self
 
 import scrapy
 from scrapy.crawler import Crawler
 from scrapy.http import Response
+from scrapy.settings import BaseSettings
+from twisted.python.failure import Failure
 
+from crawler import db as database
+from crawler.incremental import DISCOVERY, KnownPages, load_known_pages, page_rejected
 from crawler.items import Article
 from crawler.pages import NotAnArticle, extract_article
 from crawler.sources import Source
-from crawler.stats import DROPPED
-from spiders.discovery import is_older, parse_max_pages, parse_since
+from crawler.stats import DISCOVERY_FAILED, DROPPED, KNOWN, LINKED, READ, REQUESTED
+from spiders.discovery import Link, is_older, parse_max_pages, parse_since
 
 DEFAULT_MAX_PAGES = 5
 
@@ -52,10 +57,12 @@ def rejection_reason(exc: NotAnArticle) -> str:
 
 
 class RegistrySpider(scrapy.Spider):
-    """Common arguments (`since`, `max_pages`) and `parse_article` for all spiders.
+    """Common arguments (`since`, `max_pages`), incremental requests and `parse_article`
+    for all spiders.
 
     Subclasses add discovery by extending `discovery_requests()`; a spider generated for a
-    registry source combines the discovery classes its entry needs.
+    registry source combines the discovery classes its entry needs. Article links go
+    through `article_request`, which skips the ones the database knows (crawler/incremental.py).
     """
 
     source: Source | None = None
@@ -68,6 +75,7 @@ class RegistrySpider(scrapy.Spider):
         self.max_pages_arg = max_pages
         self.since: date | None = None
         self.max_pages = DEFAULT_MAX_PAGES
+        self.known = KnownPages()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -77,7 +85,19 @@ class RegistrySpider(scrapy.Spider):
         spider.max_pages = parse_max_pages(
             spider.max_pages_arg, settings.getint("YRD_MAX_PAGES", DEFAULT_MAX_PAGES)
         )
+        spider.known = spider.load_known(settings)
         return spider
+
+    def load_known(self, settings: BaseSettings) -> KnownPages:
+        """The article URLs the database (YRD_DB_PATH) has; none with YRD_REFRESH."""
+        db_path = settings.get("YRD_DB_PATH")
+        if settings.getbool("YRD_REFRESH") or not db_path or not Path(db_path).is_file():
+            return KnownPages()
+        db = database.open_db(db_path)
+        try:
+            return load_known_pages(db, self.source.id if self.source else None)
+        finally:
+            db.close()
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for request in self.discovery_requests():
@@ -94,19 +114,42 @@ class RegistrySpider(scrapy.Spider):
     def count(self, key: str, n: int = 1) -> None:
         self.crawler.stats.inc_value(f"yrd/{key}", n)
 
-    def article_request(self, url: str) -> scrapy.Request:
+    def discovery_request(
+        self, url: str, callback: Callable[..., Any], **kwargs: Any
+    ) -> scrapy.Request:
+        """A feed, sitemap or listing request: fetched conditionally (the HTTP cache keeps
+        these), and counted when it fails, so that the source's run is known to be incomplete."""
+        return scrapy.Request(
+            url, callback=callback, errback=self.discovery_failed, meta={DISCOVERY: True}, **kwargs
+        )
+
+    def discovery_failed(self, failure: Failure) -> None:
+        # Already logged, in one line, by whoever failed it (crawler/outcomes.py, Scrapy's
+        # HttpErrorMiddleware for an error status).
+        self.crawler.stats.inc_value(DISCOVERY_FAILED)
+
+    def article_request(self, url: str, dated: str | None = None) -> scrapy.Request | None:
+        """A request for an article link, or None when the database has the page (counted)
+        and no feed or sitemap date (`dated`) says it changed since it was fetched."""
+        stats = self.crawler.stats
+        if url in self.known and not self.known.changed_since_fetched(url, dated):
+            stats.inc_value(KNOWN)
+            return None
+        stats.inc_value(REQUESTED)
         return scrapy.Request(url, callback=self.parse_article)
 
-    def follow_dated_links(self, links: Iterable[Any]) -> Iterator[scrapy.Request]:
-        """Requests for the feed or sitemap entries that are this source's articles and
-        not older than `since`; the others are counted."""
+    def follow_dated_links(self, links: Iterable[Link]) -> Iterator[scrapy.Request]:
+        """Requests for the feed or sitemap entries that are this source's articles, not
+        older than `since` and not known; the others are counted."""
         for link in links:
             if not self.source.is_article_url(link.url):
                 self.count("link_ignored")
-            elif is_older(link.published, self.since):
+                continue
+            self.crawler.stats.inc_value(LINKED)
+            if is_older(link.published, self.since):
                 self.count("entry_before_since")
-            else:
-                yield self.article_request(link.url)
+            elif request := self.article_request(link.url, link.published):
+                yield request
 
     def parse_article(self, response: Response) -> Iterator[Article]:
         """Extract the article, or count (under yrd/dropped/) why the page is not one.
@@ -115,12 +158,20 @@ class RegistrySpider(scrapy.Spider):
         business (pipelines/chain.py), which drops and counts under the same prefix.
         """
         source = self.source_for(response.url)
+        self.crawler.stats.inc_value(READ)
         try:
             article = read_article(response.body, response.url, response.headers, source)
         except NotAnArticle as exc:
             reason = rejection_reason(exc)
             self.logger.warning("Not an article (%s): %s", reason, response.url)
             self.crawler.stats.inc_value(DROPPED + reason)
+            self.crawler.signals.send_catch_log(
+                page_rejected,
+                url=response.url,
+                source_id=source.id if source else "other",
+                reason=reason,
+                response=response,
+            )
             return
         article.source_id = source.id if source else "other"
         article.fetched_at = response.meta.get("yrd_fetched_at") or datetime.now(UTC).isoformat(

@@ -17,7 +17,7 @@ class FeedSpider(RegistrySpider):
     def discovery_requests(self) -> Iterator[scrapy.Request]:
         yield from super().discovery_requests()
         for url in self.source.feeds:
-            yield scrapy.Request(url, callback=self.parse_feed)
+            yield self.discovery_request(url, self.parse_feed)
 
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
         links = feed_links(response.body, response.url)

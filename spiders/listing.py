@@ -9,6 +9,7 @@ from scrapy.http import Response
 
 from crawler.dates import date_from_url
 from crawler.sources import Listing
+from crawler.stats import LINKED
 from spiders.base import RegistrySpider
 from spiders.discovery import is_older, listing_links, next_page
 
@@ -18,7 +19,8 @@ class ListingSpider(RegistrySpider):
 
     A page without any article link means the site changed its layout (or moved the
     list into JavaScript): that is logged as a warning and counted as yrd/listing_empty.
-    Pagination stops early when `since` is set and a whole page is older (dates in URLs).
+    Pagination stops early at a page whose links are all older than `since` (dates in
+    URLs) or settled (crawler/incremental.py).
     """
 
     def discovery_requests(self) -> Iterator[scrapy.Request]:
@@ -27,8 +29,8 @@ class ListingSpider(RegistrySpider):
             yield self.listing_request(listing.url, listing, 1)
 
     def listing_request(self, url: str, listing: Listing, page: int) -> scrapy.Request:
-        return scrapy.Request(
-            url, callback=self.parse_listing, cb_kwargs={"listing": listing, "page": page}
+        return self.discovery_request(
+            url, self.parse_listing, cb_kwargs={"listing": listing, "page": page}
         )
 
     def parse_listing(
@@ -50,12 +52,16 @@ class ListingSpider(RegistrySpider):
                 "Listing yields no article links (layout change?): %s", response.url
             )
             self.count("listing_empty")
+        self.crawler.stats.inc_value(LINKED, len(articles))
         fresh = [url for url in articles if not is_older(date_from_url(url), self.since)]
         self.count("entry_before_since", len(articles) - len(fresh))
         for url in fresh:
-            yield self.article_request(url)
-        if articles and not fresh:
-            return  # everything on this page predates `since`; later pages are older still
+            if request := self.article_request(url):
+                yield request
+        if articles and all(self.known.is_settled(url) for url in fresh):
+            # Everything here predates `since` or was found by a complete earlier walk of the
+            # listing: later pages are older still, or were read by that walk.
+            return
         following = next_page(response.url, pages, listing.next_page_pattern)
         if following and page < self.max_pages:
             yield self.listing_request(following, listing, page + 1)

@@ -21,7 +21,7 @@ class SitemapSpider(RegistrySpider):
     def discovery_requests(self) -> Iterator[scrapy.Request]:
         yield from super().discovery_requests()
         for url in self.source.sitemaps:
-            yield scrapy.Request(url, callback=self.parse_sitemap)
+            yield self.discovery_request(url, self.parse_sitemap)
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
         max_size = self.settings.getint("DOWNLOAD_MAXSIZE", 0)
@@ -35,6 +35,6 @@ class SitemapSpider(RegistrySpider):
             self.count("link_ignored", len(links) - len(children))
             fresh = [link for link in children if not is_older(link.published, self.since)]
             for link in fresh[: self.max_pages]:
-                yield scrapy.Request(link.url, callback=self.parse_sitemap)
+                yield self.discovery_request(link.url, self.parse_sitemap)
             return
         yield from self.follow_dated_links(links)

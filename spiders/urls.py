@@ -9,6 +9,7 @@ from typing import Any
 import scrapy
 
 from crawler.sources import Source, load_sources, source_for_url
+from crawler.stats import LINKED
 from spiders.base import RegistrySpider
 
 
@@ -50,8 +51,10 @@ class UrlListSpider(RegistrySpider):
         self.sources = load_sources()
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        self.crawler.stats.inc_value(LINKED, len(self.urls))
         for url in self.urls:
-            yield self.article_request(url)
+            if request := self.article_request(url):
+                yield request
 
     def source_for(self, url: str) -> Source | None:
         return source_for_url(url, self.sources)

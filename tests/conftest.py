@@ -53,9 +53,9 @@ def yrdnews(*args: str, check: bool = True, timeout: float = 600) -> subprocess.
 
 
 def crawl(*args: str) -> str:
-    """`yrdnews crawl ARGS` without politeness delays (for loopback sites); its log."""
+    """`yrdnews crawl ARGS` without politeness delays (for loopback sites); its log (-v)."""
     no_delays = ("-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False")
-    return yrdnews("crawl", *no_delays, *args, timeout=300).stderr
+    return yrdnews("crawl", "-v", *no_delays, *args, timeout=300).stderr
 
 
 def rows(db: Path, sql: str) -> list[tuple]:
@@ -100,11 +100,12 @@ def build_snapshot(folder: Path) -> Path:
     return folder
 
 
-def crawl_demo(folder: Path, db: Path) -> None:
+def crawl_demo(folder: Path, db: Path, *more: str) -> None:
     """Crawl a built demo snapshot as `make demo` does: its sources, then its URL list."""
     sources = (folder / "sources.txt").read_text().split()
     common = [
         "crawl",
+        *more,
         "--replay",
         str(folder / "snapshot.warc.gz"),
         "--db",

@@ -64,15 +64,15 @@ def test_runs_left_running_by_a_dead_process_are_marked_interrupted(db, db_path:
     process.wait(timeout=60)
     second = runs.start_run(db, sources=["a"], replay=[], since=None)
     assert status(db, first) == "interrupted"
-    runs.add_run_stats(
+    runs.record_source(
         db,
         second,
         "a",
         {"downloader/request_count": 3, "yrd/articles/stored": 2, "yrd/dropped/short_body": 1},
     )
-    runs.finish_run(db, second, "finished")
+    runs.finish_run(db, second, "ok")
     row = db["crawl_runs"].get(second)
-    assert (row["status"], row["requests"], row["articles"]) == ("finished", 3, 2)
+    assert (row["status"], row["requests"], row["articles"]) == ("ok", 3, 2)
     assert json.loads(row["drops"]) == {"short_body": 1}
     assert (row["pid"], row["host"]) == (os.getpid(), os.uname().nodename)
 
@@ -108,7 +108,7 @@ def test_owners_that_cannot_be_checked(db) -> None:
 
 def test_stats_fold_by_the_contract(db) -> None:
     run_id = runs.start_run(db, sources=["a", "b"], replay=None, since="2024-01-01")
-    runs.add_run_stats(
+    runs.record_source(
         db,
         run_id,
         "a",
@@ -123,7 +123,7 @@ def test_stats_fold_by_the_contract(db) -> None:
             "yrd/articles/unchanged": 3,
         },
     )
-    runs.add_run_stats(
+    runs.record_source(
         db, run_id, "b", {"yrd/errors/http_404": 1, "yrd/dropped/keyword": 2, "yrd/figures": 7}
     )
     run = runs.get_run(db, run_id)
@@ -136,9 +136,33 @@ def test_stats_fold_by_the_contract(db) -> None:
 
 
 def test_run_status() -> None:
-    assert runs.run_status(["finished", "finished"]) == "finished"
-    assert runs.run_status(["finished", None]) == "failed,finished"
-    assert runs.run_status(["shutdown"]) == "shutdown"
+    def sources(*statuses: str) -> list[runs.RunSource]:
+        return [runs.RunSource(source_id=str(n), status=s) for n, s in enumerate(statuses)]
+
+    assert runs.run_status(sources("ok", "ok")) == "ok"
+    assert runs.run_status(sources("ok", "empty")) == "degraded"
+    assert runs.run_status(sources("failed", "incomplete")) == "degraded"
+    assert runs.run_status(sources("failed", "failed")) == "failed"
+    assert runs.run_status(sources("ok", "interrupted")) == "interrupted"
+    assert runs.run_status(sources("ok"), interrupted=True) == "interrupted"
+
+
+def test_a_sources_status_says_what_went_wrong() -> None:
+    fine = {"downloader/request_count": 4, "yrd/fetched": 4, "yrd/articles/linked": 3,
+            "yrd/articles/requested": 3, "yrd/articles/read": 3}  # fmt: skip
+    assert runs.source_status(fine, None) == "running"
+    assert runs.source_status(fine, "finished") == "ok"
+    assert runs.source_status(fine, "closespider_itemcount") == "ok"
+    assert runs.source_status(fine, "shutdown") == "interrupted"
+    assert runs.source_status(fine, "cancelled") == "failed"
+    assert runs.source_status(fine | {"yrd/fetched": 0}, "finished") == "failed"
+    assert runs.source_status(fine | {"yrd/articles/read": 0}, "finished") == "failed"
+    assert runs.source_status(fine | {"yrd/articles/linked": 0}, "finished") == "empty"
+    assert runs.source_status(fine | {"yrd/discovery/failed": 1}, "finished") == "incomplete"
+    # a URL list whose every URL is known asks for nothing, and that is fine
+    assert (
+        runs.source_status({"yrd/articles/linked": 2, "yrd/articles/known": 2}, "finished") == "ok"
+    )
 
 
 def test_the_table_has_the_columns_crawl_run_declares(db) -> None:
@@ -181,6 +205,6 @@ def test_scrapy_crawl_records_its_own_run(tmp_path: Path) -> None:
             "select id, status, sources, articles, pid, finished_at from crawl_runs"
         ).fetchall()
         stored = conn.execute("select url, crawl_run_id from articles").fetchall()
-    assert run[1:4] == ("finished", '["urls"]', 1)
+    assert run[1:4] == ("ok", '["urls"]', 1)
     assert run[4] and run[5]
     assert stored == [(seed.url, run[0])]
