@@ -17,9 +17,12 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed system-deps
 
-# The distributed tests start Debian's redis-server on loopback (CI runs as root).
+# Debian packages the tests use (CI runs as root): redis-server, which the distributed tests
+# start on loopback, and systemd (for systemd-analyze), which checks the units of
+# `yrdnews schedule --print systemd`.
 system-deps:
 	@command -v redis-server >/dev/null || { apt-get update && apt-get install -y redis-server; }
+	@command -v systemd-analyze >/dev/null || { apt-get update && apt-get install -y --no-install-recommends systemd; }
 
 # Offline demo: build the WARC snapshot, crawl it into SQLite, serve it with Datasette.
 # demo/sources.txt is written by the build step, so it is read by the shell at run time

@@ -382,7 +382,8 @@ def record_source(
         status=source_status(stats, finish_reason),
         finish_reason=finish_reason,
         started_at=_iso(started),
-        finished_at=_iso(stats.get("finish_time")),
+        finished_at=_iso(stats.get("finish_time"))
+        or (database.utc_now() if finish_reason else None),
         duration_s=round(elapsed, 3) if elapsed is not None else None,
         **asdict(RunCounts.from_stats(stats)),
     )

@@ -1,10 +1,11 @@
 """Scheduled crawls: the crontab line and the systemd service + timer pair that
 `yrdnews schedule --print cron|systemd` prints, with this installation's paths filled in.
 
-Both run `yrdnews crawl -q`, which prints nothing when the run is ok and one summary line
-otherwise, and exits non-zero unless it is ok (crawler/runs.py EXIT_CODES): cron mails what a
-job prints, systemd marks the service failed (and runs its OnFailure= unit). Overlapping runs
-need no wrapper: a crawl refuses to start while another holds the database's lock.
+Both run `yrdnews crawl -q --resume`, which continues an interrupted run if there is one,
+prints nothing when the run is ok and one summary line otherwise, and exits non-zero unless it
+is ok (crawler/runs.py EXIT_CODES): cron mails what a job prints, systemd marks the service
+failed (and runs its OnFailure= unit). Overlapping runs need no wrapper: a crawl refuses to
+start while another holds the database's lock.
 """
 
 from __future__ import annotations
@@ -34,15 +35,9 @@ class Job:
     user: str | None = None
 
     def command(self) -> str:
-        args = [
-            str(self.yrdnews),
-            "crawl",
-            "-q",
-            "--db",
-            str(self.db_path),
-            "--data-dir",
-            str(self.data_dir),
-        ]
+        # --resume: a run that a reboot or a stop cut short is continued by the next one.
+        args = [str(self.yrdnews), "crawl", "-q", "--resume", "--db", str(self.db_path),
+                "--data-dir", str(self.data_dir)]  # fmt: skip
         if self.since:
             args += ["--since", self.since]
         return shlex.join(args)

@@ -41,7 +41,7 @@ def worker_settings(base: Settings, redis_url: str, frontier: str, stream: str) 
         **frontier_keys(frontier),
         "YRD_FRONTIER": frontier,
         # No database here: nothing is known to the spiders, the frontier filters duplicates.
-        "YRD_DB_PATH": None,
+        "YRD_DB_PATH": "",
         "YRD_STREAM": stream,
         "ITEM_PIPELINES": pipelines,
         "EXTENSIONS": extensions,
