@@ -110,6 +110,14 @@ def test_extract_text_and_jsonl(tmp_path: Path) -> None:
         (["crawl", "--replay", "nowhere.warc.gz"], "archive not found"),
         (["crawl", "--replay", "README.md"], "README.md: not a readable WARC file"),
         (["crawl", "--since", "last tuesday-ish??"], "not a date"),
+        (["crawl", "--since", "01/02/2024"], "--since: '01/02/2024' is not a date"),
+        (["crawl", "--since", "2021-02-30"], "'2021-02-30' is not a date in the calendar"),
+        (["crawl", "--since", "-7d"], "not a date"),
+        (["crawl", "--max-pages", "0"], "--max-pages must be a positive whole number, not '0'"),
+        (["crawl", "--max-pages", "two"], "--max-pages must be a positive whole number"),
+        (["crawl", "--urls", "missing.txt"], "--urls: no such file: missing.txt"),
+        (["export", "--source", "no_such_source"], "--source: unknown source no_such_source"),
+        (["export", "--since", "yesterday"], "--since: 'yesterday' is not a date"),
         (["serve", "--db", "nowhere.db"], "no database at nowhere.db"),
         (["export", "--db", "nowhere.db"], "no database at nowhere.db"),
     ],
@@ -199,3 +207,22 @@ def test_reextract_fills_figures_of_stored_articles(stored_db: Path) -> None:
         "select count(*) from articles_fts where articles_fts match 'trillion'"
     ).fetchone()
     assert found[0] == 2  # the search index follows the stored text
+
+
+@pytest.mark.parametrize("command", ["crawl", "export", "reextract"])
+def test_a_database_that_is_not_one_is_named(command: str, tmp_path: Path) -> None:
+    not_a_db = tmp_path / "notes.db"
+    not_a_db.write_text("these are notes, not SQLite\n" * 100)
+    one_line_error(
+        run(command, "--db", str(not_a_db)), f"database {not_a_db}: file is not a database"
+    )
+
+
+def test_since_takes_a_date_or_a_number_of_days() -> None:
+    from datetime import date
+
+    from crawler.crawl import parse_since
+
+    assert parse_since("2024-01-03") == date(2024, 1, 3)
+    assert parse_since("7d", today=date(2024, 1, 10)) == date(2024, 1, 3)
+    assert parse_since(" 0d ", today=date(2024, 1, 10)) == date(2024, 1, 10)

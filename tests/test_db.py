@@ -144,3 +144,28 @@ def test_an_id_collision_never_overwrites_another_article(
     with pytest.raises(storage.IdCollision):
         storage.store_article(db, article("https://example.org/other"))
     assert [row["url"] for row in db["articles"].rows] == ["https://example.org/a"]
+
+
+def test_a_changed_page_keeps_its_previous_version(db) -> None:
+    first = article(warc=WarcRef("data/warc/a.warc.gz", "<urn:uuid:first>", 10))
+    storage.store_article(db, first, crawl_run_id=None)
+    changed = article(
+        body=first.body + "\n\nCorrection: 86 projects.",
+        warc=WarcRef("data/warc/b.warc.gz", "<urn:uuid:second>", 20),
+    )
+    assert storage.store_article(db, changed) == "updated"
+    (version,) = db["article_versions"].rows
+    assert (version["article_id"], version["version"], version["body"]) == (first.id, 1, first.body)
+    assert (version["warc_record_id"], version["warc_offset"]) == ("<urn:uuid:first>", 10)
+    assert version["superseded_at"] and version["stored_at"] <= version["superseded_at"]
+    assert db["articles"].get(first.id)["warc_record_id"] == "<urn:uuid:second>"
+    # a new extraction of the same page (figures, entities) is no new version of it
+    figure = Figure(text="86", start=0, end=2, kind="count", value=86.0)
+    assert storage.store_article(db, article(body=changed.body, figures=[figure],
+                                             warc=changed.warc)) == "updated"  # fmt: skip
+    third = article(title="Suzhou signs 86 projects", body=changed.body, warc=changed.warc)
+    assert storage.store_article(db, third) == "updated"
+    assert [r["version"] for r in db["article_versions"].rows] == [1, 2]
+    assert db["article_versions"].get((first.id, 2))["title"] == first.title
+    storage.delete_article(db, first.id)
+    assert db["article_versions"].count == 0

@@ -27,6 +27,7 @@ from scrapy.settings import Settings
 from scrapy.spiderloader import SpiderLoader
 from scrapy.utils.test import get_crawler
 
+from crawler.incremental import KnownPages, load_known_pages
 from crawler.items import Article, WarcRef
 from crawler.sources import load_sources
 from fixtures.sources import SOURCE_FIXTURES, fixture_pages, manifest, source_ids
@@ -280,6 +281,69 @@ def test_sitemap_index_children_filtered_by_since_domain_and_bounded() -> None:
     spider = make_spider(SPIDERS[source_id], max_pages="1")
     children = [r.url for r in spider.parse_sitemap(response_for(source_id, index))]
     assert children == ["https://www.globaltimes.cn/sitemap.xml"]
+
+
+# --- incremental crawls: known articles are not requested, settled pages end paging -------
+
+SND_ARTICLES = [
+    "http://regional.chinadaily.com.cn/SuzhouNewDistrict/2022-03/24/c_687498.htm",
+    "http://regional.chinadaily.com.cn/SuzhouNewDistrict/2021-05/12/c_622037.htm",
+    "http://regional.chinadaily.com.cn/SuzhouNewDistrict/2021-01/19/c_583874.htm",
+]
+FETCHED = "2026-11-21T09:00:00+00:00"
+
+
+def test_known_articles_are_not_requested_and_settled_pages_end_paging() -> None:
+    pages = pages_by_url("chinadaily_snd")
+    spider = make_spider(SPIDERS["chinadaily_snd"])
+    # page 2's article is known (an interrupted run stored it): skipped, but paging goes on
+    spider.known = KnownPages({SND_ARTICLES[1]: FETCHED})
+    fetched, articles = crawl(spider, pages)
+    assert (len(fetched), articles) == (3, [SND_ARTICLES[0], SND_ARTICLES[2]])
+    assert (stat(spider, "articles/linked"), stat(spider, "articles/known")) == (3, 1)
+    # known since a complete run: the walk stops at the page that holds only such articles
+    spider = make_spider(SPIDERS["chinadaily_snd"])
+    spider.known = KnownPages(dict.fromkeys(SND_ARTICLES[1:], FETCHED), frozenset(SND_ARTICLES[1:]))
+    fetched, articles = crawl(spider, pages)
+    assert (len(fetched), articles) == (2, [SND_ARTICLES[0]])
+
+
+def test_a_feed_entry_dated_after_its_fetch_is_requested_again() -> None:
+    spider = make_spider(SPIDERS["chinadaily_china"])
+    _, everything = crawl(spider, pages_by_url("chinadaily_china"))
+    spider = make_spider(SPIDERS["chinadaily_china"])
+    spider.known = KnownPages({everything[0]: "2024-05-01T00:00:00+00:00", everything[1]: FETCHED})
+    _, articles = crawl(spider, pages_by_url("chinadaily_china"))
+    assert articles == [everything[0]]  # its entry's date is after the stored fetch
+    assert stat(spider, "articles/known") == 1
+
+
+def test_known_pages_come_from_the_database(tmp_path: Path) -> None:
+    from crawler import db as database
+    from crawler import runs, storage
+    from crawler.items import KnownPage
+
+    db = database.open_db(tmp_path / "y.db")
+    database.sync_sources(db, load_sources())
+    storage.store_article(db, Article(url=SND_ARTICLES[0], canonical_url=SND_ARTICLES[0],
+                                      title="t", body="b", source_id="chinadaily_snd",
+                                      fetched_at=FETCHED))  # fmt: skip
+    storage.record_known_page(
+        db, KnownPage(SND_ARTICLES[1], "chinadaily_snd", "dropped", "keyword")
+    )
+    known = load_known_pages(db, "chinadaily_snd")
+    assert set(known.fetched_at) == set(SND_ARTICLES[:2]) and known.settled == frozenset()
+    run = runs.start_run(db, sources=["chinadaily_snd"], replay=None, since=None)
+    runs.record_source(db, run, "chinadaily_snd", {"downloader/request_count": 1,
+                       "yrd/fetched": 1, "yrd/articles/linked": 1}, "finished")  # fmt: skip
+    assert load_known_pages(db, "chinadaily_snd").settled == frozenset(SND_ARTICLES[:2])
+    assert load_known_pages(db, "shine").fetched_at == {}
+    spider = make_spider(
+        SPIDERS["chinadaily_snd"], settings={"YRD_DB_PATH": str(tmp_path / "y.db")}
+    )
+    assert set(spider.known.fetched_at) == set(SND_ARTICLES[:2])
+    refresh = {"YRD_DB_PATH": str(tmp_path / "y.db"), "YRD_REFRESH": True}
+    assert make_spider(SPIDERS["chinadaily_snd"], settings=refresh).known.fetched_at == {}
 
 
 def test_gzipped_sitemap_is_read() -> None:
