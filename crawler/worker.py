@@ -71,7 +71,7 @@ def run_worker(
     overrides: Mapping[str, Any] | None = None,
 ) -> str:
     """Crawl as one worker of `frontier` until the frontier is drained; returns the status
-    ("finished", or the spiders' other finish reasons)."""
+    (ok, failed or interrupted, from the spiders' finish reasons)."""
     spiders, replay_files = plan_spiders(sources, replay, urls_file)
     server = Redis.from_url(redis_url)
     server.ping()

@@ -170,7 +170,7 @@ def test_two_workers_request_every_url_once_and_every_article_is_stored_once(
     # one crawl run per worker, with what it fetched by source and what the writer stored
     runs = crawl_runs(tmp_path / "yrdnews.db")
     assert sorted((r["host"], r["pid"], r["status"]) for r in runs) == sorted(
-        (socket.gethostname(), p.pid, "finished") for p in workers
+        (socket.gethostname(), p.pid, "ok") for p in workers
     )
     assert sum(r["articles"] for r in runs) == len(rows)
     assert sum(r["requests"] for r in runs) == len(total)
@@ -205,7 +205,7 @@ def test_a_killed_worker_loses_nothing(redis_url: str, snapshot: Path, tmp_path:
     reached = set(crawled(tmp_path / "victim.log")) | set(crawled(tmp_path / "survivor.log"))
     assert len(reached) == len(archive)
     statuses = {r["pid"]: r["status"] for r in crawl_runs(tmp_path / "yrdnews.db")}
-    assert statuses == {victim.pid: "interrupted", survivor.pid: "finished"}
+    assert statuses == {victim.pid: "interrupted", survivor.pid: "ok"}
 
 
 def test_a_killed_writer_restarted_stores_every_pending_article_once(

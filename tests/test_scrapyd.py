@@ -107,4 +107,4 @@ def test_deploy_schedule_and_find_the_articles(scrapyd: str, tmp_path: Path) -> 
         ).fetchone()
         runs = conn.execute("select sources, status, articles from crawl_runs").fetchall()
     assert articles >= 1
-    assert runs == [(json.dumps([source]), "finished", articles)]
+    assert runs == [(json.dumps([source]), "ok", articles)]
