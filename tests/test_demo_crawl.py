@@ -97,7 +97,7 @@ def test_a_request_missing_from_the_archive_is_a_counted_miss(demo: Path, tmp_pa
     db = tmp_path / "miss.db"
     result = yrdnews(
         "crawl", "--replay", str(demo / "snapshot.warc.gz"), "--db", str(db), "--urls", str(urls),
-        check=False,
+        "--data-dir", str(tmp_path), check=False,
     )  # fmt: skip
     assert "1 missing from the archive" in result.stderr
     # the archive answered nothing this run asked for: the run failed, and says so
@@ -241,6 +241,8 @@ def test_a_crawl_killed_midway_leaves_a_consistent_resumable_database(
         str(demo / "snapshot.warc.gz"),
         "--db",
         str(db),
+        "--data-dir",
+        str(tmp_path),
         "--urls",
         str(demo / "urls.txt"),
     ]

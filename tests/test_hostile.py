@@ -207,7 +207,7 @@ def test_a_hostile_archive_replays_within_60_s_and_1_gb(tmp_path: Path, bomb: by
 
     code, seconds, peak, stderr = run_measured(
         [sys.executable, "-m", "crawler", "crawl", "--replay", str(warc), "--urls", str(urls),
-         "--db", str(tmp_path / "replay.db")],
+         "--db", str(tmp_path / "replay.db"), "--data-dir", str(tmp_path / "replayed")],
         timeout=120,
     )  # fmt: skip
     print(f"hostile replay: {seconds:.1f} s, peak RSS {peak / MiB:.0f} MiB")
@@ -335,7 +335,7 @@ def test_a_live_crawl_counts_every_hostile_response_by_kind(
     replayed = tmp_path / "replay.db"
     crawl(
         "-s", "REDIRECT_MAX_TIMES=3", "--replay", str(tmp_path / "warc"), "--urls", str(urls),
-        "--db", str(replayed),
+        "--db", str(replayed), "--data-dir", str(tmp_path / "replayed"),
     )  # fmt: skip
     assert set(articles(replayed)) == {f"{hostile_site}/good.html"}
     assert errors(run_stats(replayed)) == {

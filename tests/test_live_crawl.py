@@ -118,6 +118,8 @@ def test_replaying_the_archive_gives_the_same_articles(live: Path) -> None:
         str(live / "urls.txt"),
         "--db",
         str(live / "replay.db"),
+        "--data-dir",
+        str(live / "replayed"),
     )
     assert articles(live / "replay.db") == articles(live / "live.db")
     # the page robots.txt kept out of the live crawl is not in the archive either

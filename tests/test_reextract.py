@@ -43,7 +43,7 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (folder / "urls.txt").write_text("".join(seed.url + "\n" for seed in SEEDS))
     yrdnews(
         "crawl", "--replay", str(folder / "small.warc.gz"), "--urls", str(folder / "urls.txt"),
-        "--db", str(folder / "crawled.db"), timeout=300,
+        "--db", str(folder / "crawled.db"), "--data-dir", str(folder), timeout=300,
     )  # fmt: skip
     assert rows(folder / "crawled.db", "select count(*) from articles") == [(2,)]
     return folder

@@ -253,9 +253,7 @@ def test_a_snapshot_is_complete_citable_and_served_as_published(demo: Path, tmp_
     assert "(no description)" not in dictionary
     readme = (folder / "README.md").read_text(encoding="utf-8")
     assert made.sha256 in readme and "## Suggested citation" in readme
-    run_lines = [
-        line for line in readme.splitlines() if re.match(r"\| \d+ \| .* \| finished \|", line)
-    ]
+    run_lines = [line for line in readme.splitlines() if re.match(r"\| \d+ \| .* \| ok \|", line)]
     assert len(run_lines) == len(rows(copy, "select id from crawl_runs")) == 2
     method = (folder / "METHOD.md").read_text(encoding="utf-8")
     assert "bench/figures_eval.py" in method and "precision" in method.lower()

@@ -4,7 +4,7 @@ pages kept as versions, a run that fetched nothing failing, and signals.
 
 The archive is composed here (labelled so in every page): a paged listing of the
 chinadaily_snd source, three pages of two articles each, whose texts are real corpus texts
-(demo/corpus/articles.jsonl) at invented URLs of that source's form; enough for pagination,
+(demo/corpus/articles.jsonl, read by fixtures/texts.py) at invented URLs of that source's form; enough for pagination,
 the processing chain (figures, entities) and the store, and small enough to crawl in seconds.
 """
 
@@ -28,15 +28,15 @@ from pathlib import Path
 import pytest
 
 from crawler.archive import WarcRecorder
-from demo.build_snapshot import corpus_articles
-from demo.compose import COMPOSED_NOTE, compose_article_html
+from fixtures.compose import COMPOSED_NOTE, compose_article_html
+from fixtures.texts import corpus_articles
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = "chinadaily_snd"
 SND = "http://regional.chinadaily.com.cn/SuzhouNewDistrict"
 LISTINGS = [f"{SND}/latest.html", f"{SND}/latest_2.html", f"{SND}/latest_3.html"]
 HTML = [("Content-Type", "text/html; charset=utf-8")]
-TEXTS = [text for _, text, _ in corpus_articles() if len(text) < 2000][:6]
+TEXTS = [article.body for article in corpus_articles() if len(article.body) < 2000][:6]
 ARTICLE_URLS = [f"{SND}/2024-0{3 - n // 2}/{20 - n:02d}/c_{900100 + n}.htm" for n in range(6)]
 
 
