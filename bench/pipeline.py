@@ -35,6 +35,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from demo.compose import compose_article_html  # noqa: E402
+
 from crawler.archive import WarcRecorder  # noqa: E402
 from crawler.chinese import detect_lang  # noqa: E402
 from crawler.db import open_db  # noqa: E402
@@ -42,7 +44,6 @@ from crawler.sources import load_sources, source_for_url  # noqa: E402
 from crawler.storage import store_article  # noqa: E402
 from crawler.text import ArticleText  # noqa: E402
 from demo.build_snapshot import corpus_articles, real_pages, seed_articles  # noqa: E402
-from demo.compose import compose_article_html  # noqa: E402
 from pipelines.entities import extract_entities  # noqa: E402
 from pipelines.figures import extract_figures  # noqa: E402
 from spiders.base import read_article  # noqa: E402

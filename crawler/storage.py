@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 from sqlite_utils import Database
@@ -122,6 +124,27 @@ def store_article(
     Returns "inserted", "updated" or "unchanged". Re-storing an identical extraction
     changes nothing, so crawling the same archive twice leaves the same rows.
     """
+    with db.atomic():
+        return _store(db, article, crawl_run_id=crawl_run_id, kind=kind)
+
+
+def store_articles(
+    db: Database,
+    articles: Iterable[Article],
+    *,
+    crawl_run_id: int | None = None,
+    kind: str | None = None,
+) -> Counter[str]:
+    """Write many articles in one transaction, each exactly as `store_article` writes it
+    (bulk loads such as bench/datasette.py: one commit instead of one per article).
+
+    Returns how many were inserted, updated and unchanged."""
+    with db.atomic():
+        return Counter(_store(db, a, crawl_run_id=crawl_run_id, kind=kind) for a in articles)
+
+
+def _store(db: Database, article: Article, *, crawl_run_id: int | None, kind: str | None) -> str:
+    """store_article's work, inside the caller's transaction."""
     digest = content_hash(article)
     existing = db.execute(
         "select content_hash, canonical_url from articles where id = ?", [article.id]
@@ -131,20 +154,19 @@ def store_article(
         raise IdCollision(f"{article.canonical_url} has the id of {existing[1]} ({article.id})")
     if existing and existing[0] == digest:
         return "unchanged"
-    with db.atomic():
-        # A page whose canonical URL changed gets a new id; drop the row under its old id.
-        stale = db.execute(
-            "select id from articles where url = ? and id != ?", [article.url, article.id]
-        ).fetchall()
-        for (stale_id,) in stale:
-            delete_article(db, stale_id)
-        row = ARTICLES.row(
-            article, kind=kind, content_hash=digest, crawl_run_id=crawl_run_id, stored_at=utc_now()
-        )
-        _unindex(db, article.id)  # before the row changes: the old text says what was indexed
-        db.execute(_UPSERT_ARTICLE, row)
-        _index(db, article)
-        _replace_extractions(db, article)
+    # A page whose canonical URL changed gets a new id; drop the row under its old id.
+    stale = db.execute(
+        "select id from articles where url = ? and id != ?", [article.url, article.id]
+    ).fetchall()
+    for (stale_id,) in stale:
+        delete_article(db, stale_id)
+    row = ARTICLES.row(
+        article, kind=kind, content_hash=digest, crawl_run_id=crawl_run_id, stored_at=utc_now()
+    )
+    _unindex(db, article.id)  # before the row changes: the old text says what was indexed
+    db.execute(_UPSERT_ARTICLE, row)
+    _index(db, article)
+    _replace_extractions(db, article)
     return "updated" if existing else "inserted"
 
 
