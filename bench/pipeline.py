@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import json
 import pstats
 import resource
 import subprocess
@@ -35,35 +34,36 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from demo.compose import compose_article_html  # noqa: E402
-
 from crawler.archive import WarcRecorder  # noqa: E402
 from crawler.chinese import detect_lang  # noqa: E402
 from crawler.db import open_db  # noqa: E402
 from crawler.sources import load_sources, source_for_url  # noqa: E402
 from crawler.storage import store_article  # noqa: E402
 from crawler.text import ArticleText  # noqa: E402
-from demo.build_snapshot import corpus_articles, real_pages, seed_articles  # noqa: E402
+from fixtures.compose import compose_article_html  # noqa: E402
+from fixtures.pages import known_url, page_bytes, records  # noqa: E402
+from fixtures.sources import fixture_pages  # noqa: E402
+from fixtures.texts import corpus_articles, seed_articles  # noqa: E402
 from pipelines.entities import extract_entities  # noqa: E402
 from pipelines.figures import extract_figures  # noqa: E402
 from spiders.base import read_article  # noqa: E402
-
-SOURCE_FIXTURES = ROOT / "tests" / "fixtures" / "sources"
 
 Page = tuple[str, bytes, str]  # url, body, content type
 
 
 def base_pages() -> list[Page]:
     """Every distinct article page the project holds: real captures first, then composed."""
-    pages: list[Page] = [(url, path.read_bytes(), "text/html") for url, path in real_pages()]
-    for manifest in sorted(SOURCE_FIXTURES.glob("*/fixtures.json")):
-        for entry in json.loads(manifest.read_text(encoding="utf-8"))["pages"]:
-            if entry.get("role") == "article":
-                body = (manifest.parent / entry["file"]).read_bytes()
-                pages.append((entry["url"], body, "text/html"))
-    for article, text, printed in seed_articles() + corpus_articles():
+    pages: list[Page] = [
+        (url, page_bytes(rec), "text/html") for rec in records() if (url := known_url(rec))
+    ]
+    for _, entry in fixture_pages("article"):
+        pages.append((entry["url"], entry["path"].read_bytes(), "text/html"))
+    for article in seed_articles() + corpus_articles():
         html = compose_article_html(
-            title=article.title, text=text, published=printed, lang=detect_lang(text)
+            title=article.title,
+            text=article.body,
+            published=article.published,
+            lang=detect_lang(article.body),
         )
         pages.append((article.url, html, "text/html; charset=utf-8"))
     return pages
