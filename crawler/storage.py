@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 from sqlite_utils import Database
@@ -146,6 +148,27 @@ def store_article(
     itself changed (its title, body, dates, ...: `PAGE_CONTENT`), the row as it was is kept
     in `article_versions`, with the WARC record it was read from.
     """
+    with db.atomic():
+        return _store(db, article, crawl_run_id=crawl_run_id, kind=kind)
+
+
+def store_articles(
+    db: Database,
+    articles: Iterable[Article],
+    *,
+    crawl_run_id: int | None = None,
+    kind: str | None = None,
+) -> Counter[str]:
+    """Write many articles in one transaction, each exactly as `store_article` writes it
+    (bulk loads such as bench/datasette.py: one commit instead of one per article).
+
+    Returns how many were inserted, updated and unchanged."""
+    with db.atomic():
+        return Counter(_store(db, a, crawl_run_id=crawl_run_id, kind=kind) for a in articles)
+
+
+def _store(db: Database, article: Article, *, crawl_run_id: int | None, kind: str | None) -> str:
+    """store_article's work, inside the caller's transaction."""
     digest = content_hash(article)
     existing = db.execute(
         "select content_hash, canonical_url from articles where id = ?", [article.id]
@@ -159,22 +182,21 @@ def store_article(
     row = ARTICLES.row(
         article, kind=kind, content_hash=digest, crawl_run_id=crawl_run_id, stored_at=now
     )
-    with db.atomic():
-        # A page whose canonical URL changed gets a new id; drop the row under its old id.
-        stale = db.execute(
-            "select id from articles where url = ? and id != ?", [article.url, article.id]
-        ).fetchall()
-        for (stale_id,) in stale:
-            delete_article(db, stale_id)
-        if existing:
-            before = db.execute(_SELECT_CONTENT, [article.id]).fetchone()
-            if tuple(before) != tuple(row[i] for i in _CONTENT_AT):
-                # The page itself changed (not only what was extracted from it): keep what it said.
-                db.execute(_KEEP_VERSION, [now, crawl_run_id, article.id])
-        _unindex(db, article.id)  # before the row changes: the old text says what was indexed
-        db.execute(_UPSERT_ARTICLE, row)
-        _index(db, article)
-        _replace_extractions(db, article)
+    # A page whose canonical URL changed gets a new id; drop the row under its old id.
+    stale = db.execute(
+        "select id from articles where url = ? and id != ?", [article.url, article.id]
+    ).fetchall()
+    for (stale_id,) in stale:
+        delete_article(db, stale_id)
+    if existing:
+        before = db.execute(_SELECT_CONTENT, [article.id]).fetchone()
+        if tuple(before) != tuple(row[i] for i in _CONTENT_AT):
+            # The page itself changed (not only what was extracted from it): keep what it said.
+            db.execute(_KEEP_VERSION, [now, crawl_run_id, article.id])
+    _unindex(db, article.id)  # before the row changes: the old text says what was indexed
+    db.execute(_UPSERT_ARTICLE, row)
+    _index(db, article)
+    _replace_extractions(db, article)
     return "updated" if existing else "inserted"
 
 

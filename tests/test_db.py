@@ -169,3 +169,17 @@ def test_a_changed_page_keeps_its_previous_version(db) -> None:
     assert db["article_versions"].get((first.id, 2))["title"] == first.title
     storage.delete_article(db, first.id)
     assert db["article_versions"].count == 0
+
+
+def test_a_batch_write_stores_exactly_what_single_writes_store(tmp_path: Path) -> None:
+    """`store_articles` (one transaction for many) leaves the rows `store_article` leaves."""
+    batch = [article(f"https://example.org/{n}", title=f"Title {n}") for n in range(3)]
+    one, many = database.open_db(tmp_path / "one.db"), database.open_db(tmp_path / "many.db")
+    for item in batch:
+        storage.store_article(one, item)
+    counts = storage.store_articles(many, [*batch, batch[0]])
+    assert counts == {"inserted": 3, "unchanged": 1}
+    columns = "id, url, title, body, content_hash, published_at"
+    for table, sql in (("articles", f"select {columns} from articles order by id"),
+                       ("fts", "select rowid from articles_fts order by rowid")):  # fmt: skip
+        assert list(one.execute(sql)) == list(many.execute(sql)), table

@@ -1,0 +1,176 @@
+"""Datasette latency on a big database: p50/p95 of the pages researchers open, against
+`/-/versions.json` (a page that touches no table).
+
+The database is built through the project's own write path (crawler/storage.py,
+`store_articles`): the real pages of bench/pipeline.py (real captures and the demo's
+composed articles) are read and extracted once, then stored again and again under varied
+URLs (so varied ids), each copy with its figures and mentions. Then `yrdnews serve` runs
+on loopback and every page is fetched --rounds times (bounded by --budget seconds).
+
+    python bench/datasette.py [--articles 1000000] [--quick] [--db PATH] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections import Counter
+from pathlib import Path
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.pipeline import base_pages, varied  # noqa: E402
+from crawler.db import open_db, sync_sources  # noqa: E402
+from crawler.items import Article  # noqa: E402
+from crawler.sniff import NotAnArticle  # noqa: E402
+from crawler.sources import load_sources, source_for_url  # noqa: E402
+from crawler.storage import store_articles  # noqa: E402
+from pipelines.chain import ChainContext, run_chain  # noqa: E402
+from spiders.base import read_article  # noqa: E402
+
+BATCH = 2_000
+
+
+def extracted_articles() -> list[Article]:
+    """Each base page read and extracted as the crawl does it (figures and mentions filled)."""
+    sources = load_sources()
+    found = []
+    for url, body, ctype in base_pages():
+        source = source_for_url(url, sources)
+        try:
+            article = read_article(body, url, {"Content-Type": ctype}, source)
+        except NotAnArticle:
+            continue
+        article.source_id = source.id if source else "other"
+        found.append(run_chain(article, ChainContext(), checks=False))
+    return found
+
+
+def build(db_path: Path, count: int) -> None:
+    pool = extracted_articles()
+    db = open_db(db_path)
+    sync_sources(db, load_sources())
+    start, done, outcomes = time.perf_counter(), 0, Counter[str]()
+    while done < count:
+        batch = []
+        for n in range(done, min(done + BATCH, count)):
+            article = copy.copy(pool[n % len(pool)])
+            article.url = varied(article.url, n)
+            article.canonical_url = varied(article.canonical_url, n)
+            batch.append(article)
+        outcomes += store_articles(db, batch)
+        done += len(batch)
+        if done % 50_000 < BATCH:
+            rate = done / (time.perf_counter() - start)
+            print(f"  stored {done} articles ({rate:.0f}/s)", flush=True)
+    db.execute("ANALYZE")
+    db.close()
+    elapsed = time.perf_counter() - start
+    size = db_path.stat().st_size
+    print(
+        f"built {count} articles from {len(pool)} extracted pages in {elapsed:.0f} s "
+        f"({count / elapsed:.0f} articles/s, {dict(outcomes)}); {size / 2**30:.2f} GB, "
+        f"{size / count / 1024:.1f} KB per article"
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def fetch(url: str) -> float:
+    start = time.perf_counter()
+    with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310 - loopback only
+        response.read()
+    return time.perf_counter() - start
+
+
+def pages(db_path: Path) -> dict[str, str]:
+    db = open_db(db_path)
+    row_id = db.execute("select id from articles order by id limit 1 offset 1000").fetchone()[0]
+    db.close()
+    name = db_path.stem
+    return {
+        "versions (baseline)": "/-/versions.json",
+        "search Suzhou": f"/{name}/articles.json?_search=Suzhou",
+        "search 苏州": f"/{name}/articles.json?_search={quote('苏州')}",
+        "canned search 苏州": f"/{name}/search.json?q={quote('苏州')}",
+        "articles facet page": f"/{name}/articles",
+        "figures table": f"/{name}/figures",
+        "mentions table": f"/{name}/mentions",
+        "row page": f"/{name}/articles/{row_id}",
+    }
+
+
+def measure(db_path: Path, rounds: int, budget: float) -> None:
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "crawler", "serve", "--db", str(db_path), "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                fetch(base + "/-/versions.json")
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            sys.exit("datasette did not start: " + server.stderr.read().decode()[-1000:])
+        targets = pages(db_path)
+        for path in targets.values():
+            fetch(base + path)  # warm the page cache once
+        times: dict[str, list[float]] = {name: [] for name in targets}
+        deadline = time.perf_counter() + budget
+        for _ in range(rounds):
+            if time.perf_counter() > deadline:
+                break
+            for name, path in targets.items():  # interleaved, so load hits every page alike
+                times[name].append(fetch(base + path))
+        for name, spent in times.items():
+            spent.sort()
+            p95 = spent[min(len(spent) - 1, round(0.95 * (len(spent) - 1)))]
+            print(
+                f"{name:22} p50 {1000 * statistics.median(spent):7.1f} ms   "
+                f"p95 {1000 * p95:7.1f} ms   ({len(spent)} requests)"
+            )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--articles", type=int, default=1_000_000)
+    parser.add_argument("--quick", action="store_true", help="50,000 articles")
+    parser.add_argument("--db", type=Path, help="reuse (or build and keep) this database")
+    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--budget", type=float, default=120, help="seconds of measuring at most")
+    args = parser.parse_args()
+    if args.quick:
+        args.articles = 50_000
+    with tempfile.TemporaryDirectory(prefix="yrd-bench-") as tmp:
+        db_path = args.db or Path(tmp) / "yrdnews.db"
+        if not db_path.exists():
+            build(db_path, args.articles)
+        else:
+            print(f"reusing {db_path}")
+        measure(db_path, args.rounds, args.budget)
+
+
+if __name__ == "__main__":
+    main()
