@@ -2,7 +2,7 @@
 `/-/versions.json` (a page that touches no table).
 
 The database is built through the project's own write path (crawler/storage.py,
-`store_articles`): the real pages of bench/pipeline.py (real captures and the demo's
+`store_articles`): the real pages of fixtures/bench_pages.py (real captures and the demo's
 composed articles) are read and extracted once, then stored again and again under varied
 URLs (so varied ids), each copy with its figures and mentions. Then `yrdnews serve` runs
 on loopback and every page is fetched --rounds times (bounded by --budget seconds).
@@ -28,12 +28,12 @@ from urllib.parse import quote
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.pipeline import base_pages, varied  # noqa: E402
 from crawler.db import open_db, sync_sources  # noqa: E402
 from crawler.items import Article  # noqa: E402
 from crawler.sniff import NotAnArticle  # noqa: E402
 from crawler.sources import load_sources, source_for_url  # noqa: E402
 from crawler.storage import store_articles  # noqa: E402
+from fixtures.bench_pages import base_pages, varied  # noqa: E402
 from pipelines.chain import ChainContext, run_chain  # noqa: E402
 from spiders.base import read_article  # noqa: E402
 

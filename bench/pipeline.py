@@ -35,42 +35,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from crawler.archive import WarcRecorder  # noqa: E402
-from crawler.chinese import detect_lang  # noqa: E402
 from crawler.db import open_db  # noqa: E402
 from crawler.sources import load_sources, source_for_url  # noqa: E402
 from crawler.storage import store_article  # noqa: E402
 from crawler.text import ArticleText  # noqa: E402
-from fixtures.compose import compose_article_html  # noqa: E402
-from fixtures.pages import known_url, page_bytes, records  # noqa: E402
-from fixtures.sources import fixture_pages  # noqa: E402
-from fixtures.texts import corpus_articles, seed_articles  # noqa: E402
+from fixtures.bench_pages import Page, base_pages, varied  # noqa: E402
 from pipelines.entities import extract_entities  # noqa: E402
 from pipelines.figures import extract_figures  # noqa: E402
 from spiders.base import read_article  # noqa: E402
-
-Page = tuple[str, bytes, str]  # url, body, content type
-
-
-def base_pages() -> list[Page]:
-    """Every distinct article page the project holds: real captures first, then composed."""
-    pages: list[Page] = [
-        (url, page_bytes(rec), "text/html") for rec in records() if (url := known_url(rec))
-    ]
-    for _, entry in fixture_pages("article"):
-        pages.append((entry["url"], entry["path"].read_bytes(), "text/html"))
-    for article in seed_articles() + corpus_articles():
-        html = compose_article_html(
-            title=article.title,
-            text=article.body,
-            published=article.published,
-            lang=detect_lang(article.body),
-        )
-        pages.append((article.url, html, "text/html; charset=utf-8"))
-    return pages
-
-
-def varied(url: str, n: int) -> str:
-    return f"{url}{'&' if '?' in url else '?'}yrdbench={n}"
 
 
 def bench_pages(count: int) -> list[Page]:

@@ -226,7 +226,9 @@ def test_kill_9_at_random_moments_then_resume_or_start_afresh_loses_nothing(
         f"--resume, {chains * kills} by a fresh run; {sum(hits)} hit a running run; "
         f"{time.monotonic() - began:.0f} s"
     )
-    assert min(hits) >= chains * kills * 2 // 3  # most kills hit a run before it ended
+    # kill times are drawn from a run's measured length, which load changes: at least half
+    # of the kills of each series must still land while a run is going
+    assert min(hits) >= chains * kills // 2
 
 
 def test_a_second_run_requests_no_known_article(archive: Path, tmp_path: Path) -> None:
