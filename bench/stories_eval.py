@@ -1,0 +1,226 @@
+"""Score story pairing and relevance against the hand-labelled set in
+tests/fixtures/stories/stories-gold.json (how it was built: tests/fixtures/stories/README.md).
+
+    python bench/stories_eval.py [--check] [--verbose]
+
+Every labelled article (the 40 corpus texts, the 28 texts of demo/corpus/stories.jsonl, the
+five seeds and the 25 real captured pages the demo crawls) goes through the real chain:
+figures and entities are extracted, the article is stored in a fresh SQLite file and
+`update_stories` clusters the lot, as a crawl would.
+
+Pairing is scored over every pair of labelled articles, so a false merge anywhere counts:
+a pair is predicted "story" when both articles are in one story, "link" when their stories
+are linked across languages, and it is right when the gold says the same (copies -> story;
+an English and a Chinese article of one event -> link). Precision = right predictions /
+predictions; recall = right predictions / gold pairs. Relevance: precision and recall of
+"relevant" at the default threshold. Both are printed for the development part, the
+held-out part (articles kept aside before any tuning; a pair is held out when either of its
+articles is) and the whole set, with the labelled pairs by category.
+
+--check exits 1 unless pairing P and R >= 0.95 and relevance P and R >= 0.90 on the whole set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import sys
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from crawler.chinese import detect_lang  # noqa: E402
+from crawler.dates import date_from_url, find_date_in_text, parse_date  # noqa: E402
+from crawler.db import open_db, store_article, sync_sources  # noqa: E402
+from crawler.items import Article  # noqa: E402
+from crawler.pages import extract_article  # noqa: E402
+from crawler.sources import load_sources, source_for_url  # noqa: E402
+from crawler.urls import canonical_url  # noqa: E402
+from pipelines.entities import extract_entities  # noqa: E402
+from pipelines.figures import extract_figures  # noqa: E402
+from pipelines.relevance import DEFAULT_THRESHOLD, score_relevance  # noqa: E402
+from pipelines.stories import update_stories  # noqa: E402
+
+GOLD = ROOT / "tests/fixtures/stories/stories-gold.json"
+CORPUS = ROOT / "demo/corpus"
+PAGES = ROOT / "tests/fixtures/pages"
+PAIRING_TARGET, RELEVANCE_TARGET = 0.95, 0.90
+
+
+def _text_article(record: dict, body: str) -> Article:
+    title = record.get("title")
+    if title and body.startswith(title):
+        body = body[len(title) :].lstrip()
+    return Article(
+        url=record["url"],
+        canonical_url=canonical_url(record["url"]),
+        title=title,
+        body=body,
+        # As the page object dates a page: the printed date, else one in the text or the URL.
+        published_at=(parse_date(record["published"]) if record.get("published") else None)
+        or find_date_in_text(body)
+        or date_from_url(record["url"]),
+        lang=detect_lang(body),
+    )
+
+
+def labelled_articles() -> dict[str, Article]:
+    """Every labelled article by its gold id, as the page object or the demo makes it."""
+    found: dict[str, Article] = {}
+    for name in ("articles.jsonl", "stories.jsonl"):
+        for line in (CORPUS / name).read_text(encoding="utf-8").splitlines():
+            record = json.loads(line)
+            found[record["id"]] = _text_article(record, record["text"])
+    for i, seed in enumerate(json.loads((CORPUS / "seeds.json").read_text(encoding="utf-8"))):
+        text = (ROOT / seed["text_file"]).read_text(encoding="utf-8")
+        found[f"seed-{i:03d}"] = _text_article({**seed, "published": None}, text)
+    for line in (PAGES / "sources.jsonl").read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        url = (record.get("url") or "").split(" (")[0].strip()
+        if url.startswith("http"):
+            found[f"page:{record['file']}"] = extract_article(
+                (PAGES / record["file"]).read_bytes(), url
+            )
+    return found
+
+
+def analyse(articles: dict[str, Article]) -> None:
+    registry = load_sources()
+    for article in articles.values():
+        source = source_for_url(article.url, registry)
+        article.source_id = source.id if source else "other"
+        article.figures = extract_figures(article.body, article.lang)
+        article.mentions = extract_entities(article.body, article.lang)
+
+
+def predicted_pairs(db_path: Path, ids: dict[str, int]) -> dict[frozenset[str], str]:
+    db = open_db(db_path)
+    story = dict(db.execute("select article_id, story_id from story_articles").fetchall())
+    links = {frozenset(r) for r in db.execute("select en_story_id, zh_story_id from story_links")}
+    found = {}
+    for a, b in itertools.combinations(sorted(ids), 2):
+        sa, sb = story[ids[a]], story[ids[b]]
+        if sa == sb:
+            found[frozenset((a, b))] = "story"
+        elif frozenset((sa, sb)) in links:
+            found[frozenset((a, b))] = "link"
+    return found
+
+
+def gold_pairs(gold: dict, lang: dict[str, str]) -> dict[frozenset[str], str]:
+    pairs = {}
+    for group in gold["events"].values():
+        for a, b in itertools.combinations(group, 2):
+            if {lang[a], lang[b]} == {"en", "zh"}:
+                pairs[frozenset((a, b))] = "link"
+    for group in gold["copies"]:
+        for a, b in itertools.combinations(group, 2):
+            pairs[frozenset((a, b))] = "story"
+    return pairs
+
+
+def _pr(right: int, predicted: int, gold: int) -> tuple[float, float]:
+    return (right / predicted if predicted else 1.0, right / gold if gold else 1.0)
+
+
+def pairing_scores(predicted: dict, gold: dict, keep) -> tuple[float, float, int, int]:
+    pred = {p: k for p, k in predicted.items() if keep(p)}
+    want = {p: k for p, k in gold.items() if keep(p)}
+    right = sum(1 for p, k in pred.items() if want.get(p) == k)
+    return (*_pr(right, len(pred), len(want)), len(pred), len(want))
+
+
+def relevance_scores(flags: dict[str, bool], gold: dict, ids: list[str]) -> tuple[float, float]:
+    predicted = [i for i in ids if flags[i]]
+    wanted = [i for i in ids if gold["relevant"][i]["relevant"]]
+    right = sum(1 for i in predicted if gold["relevant"][i]["relevant"])
+    return _pr(right, len(predicted), len(wanted))
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--check", action="store_true", help="exit 1 below the targets")
+    ap.add_argument("--verbose", action="store_true", help="print every wrong pair and flag")
+    args = ap.parse_args(argv)
+    gold = json.loads(GOLD.read_text(encoding="utf-8"))
+    articles = labelled_articles()
+    missing = sorted(set(gold["relevant"]) - set(articles))
+    if missing:
+        print(f"labelled ids without an article: {missing}")
+        return 1
+    analyse(articles)
+    registry = {s.id: s for s in load_sources()}
+    with tempfile.TemporaryDirectory() as tmp:
+        db_path = Path(tmp) / "stories.db"
+        db = open_db(db_path)
+        sync_sources(db, list(registry.values()))
+        for article in articles.values():
+            store_article(db, article)
+        report = update_stories(db)
+        ids = {key: article.id for key, article in articles.items()}
+        predicted = predicted_pairs(db_path, ids)
+    held = set(gold["held_out"])
+    lang = {key: article.lang for key, article in articles.items()}
+    wanted = gold_pairs(gold, lang)
+    print(
+        f"{len(articles)} articles -> {report.stories} stories "
+        f"({report.exact} exact and {report.near} near copies), {report.links} links"
+    )
+    print(f"{'pairing':<22} {'P':>6} {'R':>6} {'pred':>5} {'gold':>5}")
+    splits = {
+        "development": lambda p: not (p & held),
+        "held-out": lambda p: bool(p & held),
+        "all": lambda p: True,
+    }
+    results = {}
+    for name, keep in splits.items():
+        results[name] = p, r, n_pred, n_gold = pairing_scores(predicted, wanted, keep)
+        print(f"{name:<22} {p:6.3f} {r:6.3f} {n_pred:5d} {n_gold:5d}")
+    print("labelled pairs by category (right / pairs):")
+    by_category: Counter[tuple[str, bool]] = Counter()
+    for pair in gold["pairs"]:
+        key = frozenset((pair["a"], pair["b"]))
+        ok = predicted.get(key) == wanted.get(key)
+        by_category[(pair["category"], ok)] += 1
+        if args.verbose and not ok:
+            print(f"  WRONG {pair['category']}: {pair['a']} / {pair['b']} -> {predicted.get(key)}")
+    for category in dict.fromkeys(p["category"] for p in gold["pairs"]):
+        right, total = by_category[(category, True)], by_category[(category, True)] + by_category[(category, False)]
+        print(f"  {category:<20} {right}/{total}")
+    if args.verbose:
+        for pair, kind in predicted.items():
+            if wanted.get(pair) != kind:
+                print(f"  FALSE {kind}: {' / '.join(sorted(pair))}")
+        for pair, kind in wanted.items():
+            if predicted.get(pair) != kind:
+                print(f"  MISSED {kind}: {' / '.join(sorted(pair))}")
+    flags = {}
+    for key, article in articles.items():
+        relevance = score_relevance(article, registry.get(article.source_id or ""))
+        flags[key] = relevance.score >= DEFAULT_THRESHOLD
+        if args.verbose and flags[key] != gold["relevant"][key]["relevant"]:
+            print(f"  RELEVANCE {key}: score {relevance.score} ({relevance.region} x {relevance.topic}) {[r.evidence for r in relevance.reasons]}")
+    print(f"{'relevance (threshold ' + str(DEFAULT_THRESHOLD) + ')':<22} {'P':>6} {'R':>6} {'n':>5}")
+    rel_results = {}
+    for name, chosen in {
+        "development": [k for k in gold["relevant"] if k not in held],
+        "held-out": [k for k in gold["relevant"] if k in held],
+        "all": list(gold["relevant"]),
+    }.items():
+        rel_results[name] = p, r = relevance_scores(flags, gold, chosen)
+        print(f"{name:<22} {p:6.3f} {r:6.3f} {len(chosen):5d}")
+    if args.check:
+        pp, pr = results["all"][:2]
+        rp, rr = rel_results["all"]
+        ok = min(pp, pr) >= PAIRING_TARGET and min(rp, rr) >= RELEVANCE_TARGET
+        print(f"check: {'passed' if ok else 'FAILED'}")
+        return 0 if ok else 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

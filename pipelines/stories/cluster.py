@@ -1,0 +1,203 @@
+"""Assign stored articles to stories: exact duplicates by fingerprint, near-duplicates by
+MinHash LSH over shingles, verified on the shingles and figures themselves.
+
+Incremental and idempotent: an article is clustered once, when it has no fingerprint row
+or its content hash changed since; articles are taken in publication order, so a new article
+joins the story of the copy it repeats. Running it again with nothing new changes nothing.
+
+A candidate from LSH is the same story when (docs/stories.md quotes these rules)
+- at least `MIN_CONTAINMENT` of the shingles of the shorter text are in the other text (a copy
+  cut short or padded with boilerplate still qualifies), and
+- at least `MIN_FIGURE_AGREEMENT` of the figures (kind, value, unit) of the article with fewer
+  figures are in the other too. Two releases from one template share most shingles and
+  differ in their numbers; this is the rule that keeps them apart.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from datasketch import MinHashLSH
+from sqlite_utils import Database
+
+from crawler.items import article_id
+from crawler.urls import site_of
+from pipelines.stories import fingerprints as fp
+from pipelines.stories.tables import ArticleFingerprint, StoryArticle, row
+
+MIN_CONTAINMENT = 0.5
+MIN_FIGURE_AGREEMENT = 0.8
+# LSH finds pairs whose estimated Jaccard similarity is around this or more; a low value
+# keeps short copies of long texts (whose Jaccard is low, containment high) as candidates.
+LSH_THRESHOLD = 0.2
+LSH_WEIGHTS = (0.3, 0.7)  # false positives are cheap (verified), false negatives are not
+
+
+@dataclass
+class Text:
+    """An article's body as clustering compares it."""
+
+    article_id: int
+    token_list: list[str]
+    figures: Counter[tuple[str, float, str | None]]
+
+    @property
+    def shingles(self) -> set[str]:
+        return fp.shingles(self.token_list)
+
+
+@dataclass
+class Assignment:
+    """What a clustering run did."""
+
+    clustered: int = 0
+    exact: int = 0
+    near: int = 0
+    removed: int = 0
+    touched: set[int] = field(default_factory=set)  # stories whose rows must be rebuilt
+
+
+def figure_keys(db: Database, article_id: int) -> Counter[tuple[str, float, str | None]]:
+    """The article's figures as (kind, value to 4 significant digits, unit)."""
+    return Counter(
+        (kind, float(f"{value:.4g}"), unit)
+        for kind, value, unit in db.execute(
+            "select kind, normalized, normalized_unit from figures"
+            " where article_id = ? and normalized is not null",
+            [article_id],
+        ).fetchall()
+    )
+
+
+def load_text(db: Database, article_id: int) -> Text:
+    body = db.execute("select body from articles where id = ?", [article_id]).fetchone()[0]
+    return Text(article_id, fp.tokens(body), figure_keys(db, article_id))
+
+
+def is_copy(a: Text, b: Text) -> tuple[float, float] | None:
+    """(containment, figure agreement) when b is a copy of a, else None."""
+    containment = fp.containment(a.shingles, b.shingles)
+    if containment < MIN_CONTAINMENT:
+        return None
+    agreement = fp.number_agreement(a.figures, b.figures)
+    if agreement < MIN_FIGURE_AGREEMENT:
+        return None
+    return round(containment, 3), round(agreement, 3)
+
+
+def outlet(source_id: str | None, url: str) -> str:
+    """Who published a copy: the registry source, or the host for pages outside it."""
+    return source_id if source_id and source_id != "other" else site_of(url)
+
+
+def _remove_stale(db: Database, result: Assignment) -> None:
+    """Forget articles that were deleted or changed since they were clustered."""
+    stale = db.execute(
+        """select f.article_id, s.story_id from article_fingerprints f
+           left join articles a on a.id = f.article_id
+           left join story_articles s on s.article_id = f.article_id
+           where a.id is null or a.content_hash is not f.content_hash"""
+    ).fetchall()
+    for article_id, story_id in stale:
+        db.execute("delete from article_fingerprints where article_id = ?", [article_id])
+        db.execute("delete from story_articles where article_id = ?", [article_id])
+        if story_id is not None:
+            result.touched.add(story_id)
+        result.removed += 1
+
+
+def _new_articles(db: Database) -> Iterator[dict[str, Any]]:
+    yield from db.query(
+        """select a.id, a.content_hash, a.source_id, a.url from articles a
+           left join article_fingerprints f on f.article_id = a.id
+           where f.article_id is null
+           order by a.published_at is null, a.published_at, a.id"""
+    )
+
+
+def _index(db: Database) -> tuple[MinHashLSH, dict[str, int]]:
+    lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=fp.NUM_PERM, weights=LSH_WEIGHTS)
+    exact: dict[str, int] = {}
+    for article_id, fingerprint, signature in db.execute(
+        "select article_id, fingerprint, signature from article_fingerprints order by article_id"
+    ).fetchall():
+        lsh.insert(article_id, fp.signature_from_bytes(signature))
+        exact.setdefault(fingerprint, article_id)
+    return lsh, exact
+
+
+def _story_of(db: Database, article_id: int) -> int:
+    return db.execute(
+        "select story_id from story_articles where article_id = ?", [article_id]
+    ).fetchone()[0]
+
+
+def _new_story_id(db: Database, text: Text) -> int:
+    """The article's id; if a story already has it (its founder changed and left it), an id
+    derived from the article's id and tokens."""
+    taken = db.execute("select 1 from story_articles where story_id = ?", [text.article_id])
+    if taken.fetchone() is None:
+        return text.article_id
+    return article_id(f"{text.article_id}:{fp.fingerprint(text.token_list)}")
+
+
+def assign(db: Database) -> Assignment:
+    """Cluster every article that has not been clustered in its current form."""
+    result = Assignment()
+    _remove_stale(db, result)
+    lsh, exact = _index(db)
+    cache: dict[int, Text] = {}
+    for article in _new_articles(db):
+        text = load_text(db, article["id"])
+        cache[text.article_id] = text
+        fingerprint = fp.fingerprint(text.token_list)
+        signature = fp.signature(text.shingles)
+        match, kind, scores = None, None, None
+        if fingerprint in exact:
+            match, kind, scores = exact[fingerprint], "exact", (1.0, 1.0)
+            result.exact += 1
+        else:
+            best = None
+            for candidate in sorted(lsh.query(signature)):
+                other = cache.get(candidate) or cache.setdefault(candidate, load_text(db, candidate))
+                found = is_copy(other, text)
+                if found and (best is None or found[0] > best[1][0]):
+                    best = (candidate, found)
+            if best:
+                (match, scores), kind = best, "near"
+                result.near += 1
+        story_id = _story_of(db, match) if match is not None else _new_story_id(db, text)
+        db["article_fingerprints"].insert(
+            row(
+                ArticleFingerprint(
+                    article_id=text.article_id,
+                    content_hash=article["content_hash"],
+                    fingerprint=fingerprint,
+                    tokens=len(text.token_list),
+                    signature=fp.signature_bytes(signature),
+                )
+            )
+        )
+        db["story_articles"].insert(
+            row(
+                StoryArticle(
+                    article_id=text.article_id,
+                    story_id=story_id,
+                    outlet=outlet(article["source_id"], article["url"]),
+                    role="copy" if match is not None else "original",
+                    matched_article_id=match,
+                    match=kind,
+                    containment=scores[0] if scores else None,
+                    figure_agreement=scores[1] if scores else None,
+                    lag_seconds=None,
+                )
+            )
+        )
+        lsh.insert(text.article_id, signature)
+        exact.setdefault(fingerprint, text.article_id)
+        result.touched.add(story_id)
+        result.clustered += 1
+    return result
