@@ -4,9 +4,9 @@ tests/fixtures/stories/stories-gold.json (how it was built: tests/fixtures/stori
     python bench/stories_eval.py [--check] [--verbose]
 
 Every labelled article (the 40 corpus texts, the 28 texts of demo/corpus/stories.jsonl, the
-five seeds and the 25 real captured pages the demo crawls) goes through the real chain:
-figures and entities are extracted, the article is stored in a fresh SQLite file and
-`update_stories` clusters the lot, as a crawl would.
+five seeds and the 25 real captured pages the demo crawls) goes through what a crawl does with
+it: the processing chain (figures, entities, relevance), the store (a fresh SQLite file), then
+`update_stories` over the lot.
 
 Pairing is scored over every pair of labelled articles, so a false merge anywhere counts:
 a pair is predicted "story" when both articles are in one story, "link" when their stories
@@ -34,15 +34,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from crawler.chinese import detect_lang  # noqa: E402
+from crawler.crawl import project_settings  # noqa: E402
 from crawler.dates import date_from_url, find_date_in_text, parse_date  # noqa: E402
-from crawler.db import open_db, store_article, sync_sources  # noqa: E402
+from crawler.db import open_db, sync_sources  # noqa: E402
 from crawler.items import Article  # noqa: E402
 from crawler.pages import extract_article  # noqa: E402
 from crawler.sources import load_sources, source_for_url  # noqa: E402
+from crawler.storage import store_article  # noqa: E402
 from crawler.urls import canonical_url  # noqa: E402
-from pipelines.entities import extract_entities  # noqa: E402
-from pipelines.figures import extract_figures  # noqa: E402
-from pipelines.relevance import DEFAULT_THRESHOLD, score_relevance  # noqa: E402
+from pipelines.chain import ChainContext, run_chain  # noqa: E402
 from pipelines.stories import update_stories  # noqa: E402
 
 GOLD = ROOT / "tests/fixtures/stories/stories-gold.json"
@@ -88,13 +88,13 @@ def labelled_articles() -> dict[str, Article]:
     return found
 
 
-def analyse(articles: dict[str, Article]) -> None:
-    registry = load_sources()
+def analyse(articles: dict[str, Article], ctx: ChainContext) -> None:
+    """The processing chain, as a crawl runs it (a crawl assigns the source first)."""
+    registry = list(ctx.sources.values())
     for article in articles.values():
         source = source_for_url(article.url, registry)
         article.source_id = source.id if source else "other"
-        article.figures = extract_figures(article.body, article.lang)
-        article.mentions = extract_entities(article.body, article.lang)
+        run_chain(article, ctx)
 
 
 def predicted_pairs(db_path: Path, ids: dict[str, int]) -> dict[frozenset[str], str]:
@@ -152,17 +152,22 @@ def main(argv: list[str] | None = None) -> int:
     if missing:
         print(f"labelled ids without an article: {missing}")
         return 1
-    analyse(articles)
-    registry = {s.id: s for s in load_sources()}
+    ctx = ChainContext.from_settings(project_settings())
+    analyse(articles, ctx)
+    kinds = {source.id: source.kind for source in load_sources()}
     with tempfile.TemporaryDirectory() as tmp:
         db_path = Path(tmp) / "stories.db"
         db = open_db(db_path)
-        sync_sources(db, list(registry.values()))
+        sync_sources(db, list(ctx.sources.values()))
         for article in articles.values():
-            store_article(db, article)
+            store_article(db, article, kind=kinds.get(article.source_id or ""))
         report = update_stories(db)
         ids = {key: article.id for key, article in articles.items()}
         predicted = predicted_pairs(db_path, ids)
+        stored = {
+            r["id"]: r
+            for r in db.query("select id, relevance, relevant, relevance_reasons from articles")
+        }
     held = set(gold["held_out"])
     lang = {key: article.lang for key, article in articles.items()}
     wanted = gold_pairs(gold, lang)
@@ -189,7 +194,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.verbose and not ok:
             print(f"  WRONG {pair['category']}: {pair['a']} / {pair['b']} -> {predicted.get(key)}")
     for category in dict.fromkeys(p["category"] for p in gold["pairs"]):
-        right, total = by_category[(category, True)], by_category[(category, True)] + by_category[(category, False)]
+        right, total = (
+            by_category[(category, True)],
+            by_category[(category, True)] + by_category[(category, False)],
+        )
         print(f"  {category:<20} {right}/{total}")
     if args.verbose:
         for pair, kind in predicted.items():
@@ -198,13 +206,14 @@ def main(argv: list[str] | None = None) -> int:
         for pair, kind in wanted.items():
             if predicted.get(pair) != kind:
                 print(f"  MISSED {kind}: {' / '.join(sorted(pair))}")
-    flags = {}
-    for key, article in articles.items():
-        relevance = score_relevance(article, registry.get(article.source_id or ""))
-        flags[key] = relevance.score >= DEFAULT_THRESHOLD
-        if args.verbose and flags[key] != gold["relevant"][key]["relevant"]:
-            print(f"  RELEVANCE {key}: score {relevance.score} ({relevance.region} x {relevance.topic}) {[r.evidence for r in relevance.reasons]}")
-    print(f"{'relevance (threshold ' + str(DEFAULT_THRESHOLD) + ')':<22} {'P':>6} {'R':>6} {'n':>5}")
+    flags = {key: bool(stored[ids[key]]["relevant"]) for key in articles}
+    if args.verbose:
+        for key in articles:
+            if flags[key] != gold["relevant"][key]["relevant"]:
+                row = stored[ids[key]]
+                print(f"  RELEVANCE {key}: score {row['relevance']} {row['relevance_reasons']}")
+    threshold = f"relevance (threshold {ctx.relevance_threshold})"
+    print(f"{threshold:<22} {'P':>6} {'R':>6} {'n':>5}")
     rel_results = {}
     for name, chosen in {
         "development": [k for k in gold["relevant"] if k not in held],

@@ -4,6 +4,6 @@
 kept and flagged, never dropped.
 """
 
-from .score import DEFAULT_THRESHOLD, Reason, Relevance, score_relevance
+from .score import DEFAULT_THRESHOLD, Reason, Relevance, registry_keyword, score_relevance
 
-__all__ = ["DEFAULT_THRESHOLD", "Reason", "Relevance", "score_relevance"]
+__all__ = ["DEFAULT_THRESHOLD", "Reason", "Relevance", "registry_keyword", "score_relevance"]

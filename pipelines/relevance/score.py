@@ -27,6 +27,7 @@ from typing import Any
 from crawler.chinese import to_simplified
 from crawler.items import Article, Entity
 from crawler.sources import Source
+from crawler.text import ArticleText
 from pipelines.relevance.terms import CHINESE_TERMS, ENGLISH_TERMS
 
 DEFAULT_THRESHOLD = 0.5
@@ -70,14 +71,15 @@ def _english_patterns() -> dict[str, re.Pattern[str]]:
     return {name: re.compile(rf"\b(?:{p})\b", re.I) for name, p in ENGLISH_TERMS.items()}
 
 
-def topic_terms(text: str) -> dict[str, str]:
-    """Topic term -> the first word that matched it, in English or Chinese."""
+def topic_terms(text: str, folded: str | None = None) -> dict[str, str]:
+    """Topic term -> the first word that matched it, in English or Chinese (`folded`: the
+    text with Traditional characters folded to Simplified, when already at hand)."""
     found: dict[str, str] = {}
     for name, pattern in _english_patterns().items():
         match = pattern.search(text)
         if match:
             found[name] = match.group(0)
-    folded = to_simplified(text)
+    folded = folded if folded is not None else to_simplified(text)
     for name, words in CHINESE_TERMS.items():
         hit = next((w for w in words if w in folded), None)
         if hit and name not in found:
@@ -103,8 +105,7 @@ def _region(article: Article, source: Source | None) -> list[Reason]:
         if not source.keywords:
             reasons.append(Reason("region", "region_source", 0.5, f"{source.id}: {source.region}"))
         else:
-            text = f"{article.title or ''}\n{article.body}".casefold()
-            keyword = next((k for k in source.keywords if k.casefold() in text), None)
+            keyword = registry_keyword(article, source.keywords)
             if keyword:
                 reasons.append(Reason("region", "registry_keyword", 0.5, keyword))
             else:
@@ -112,11 +113,18 @@ def _region(article: Article, source: Source | None) -> list[Reason]:
     return reasons
 
 
-def _topic(article: Article) -> list[Reason]:
-    text = f"{article.title or ''}\n{article.body}"
+def registry_keyword(article: Article, keywords: tuple[str, ...]) -> str | None:
+    """The first of a source's keywords in the title or body (any case), if any."""
+    text = f"{article.title or ''}\n{article.body or ''}".casefold()
+    return next((k for k in keywords if k.casefold() in text), None)
+
+
+def _topic(article: Article, text: ArticleText) -> list[Reason]:
+    title = article.title or ""
+    terms = topic_terms(f"{title}\n{article.body}", f"{to_simplified(title)}\n{text.simplified}")
     reasons = [
         Reason("topic", "topic_term", TERM_WEIGHT, f"{name}: {word}")
-        for name, word in topic_terms(text).items()
+        for name, word in terms.items()
     ]
     industries = sorted({m.entity.name for m in article.mentions if m.entity.type == "industry"})
     reasons += [
@@ -129,9 +137,13 @@ def _part(reasons: list[Reason]) -> float:
     return max(0.0, min(1.0, sum(r.weight for r in reasons)))
 
 
-def score_relevance(article: Article, source: Source | None = None) -> Relevance:
-    """The article's relevance, from its text, places, industries and registry source."""
-    region_reasons, topic_reasons = _region(article, source), _topic(article)
+def score_relevance(
+    article: Article, source: Source | None = None, text: ArticleText | None = None
+) -> Relevance:
+    """The article's relevance, from its text, places, industries and registry source
+    (`text`: the body's shared analysis, when the processing chain has one)."""
+    text = text or ArticleText(article.body, article.lang, article.published_at)
+    region_reasons, topic_reasons = _region(article, source), _topic(article, text)
     region, topic = _part(region_reasons), _part(topic_reasons)
     return Relevance(
         score=round(region * topic, 3),

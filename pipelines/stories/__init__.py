@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
+from crawler.items import STORY_TABLES
 from pipelines.stories.cluster import assign
 from pipelines.stories.refresh import rebuild_story, relink
-from pipelines.stories.tables import TABLES, ensure_tables
 
 
 @dataclass(frozen=True)
@@ -28,14 +28,15 @@ class StoryReport:
 def update_stories(db: Database, *, rebuild: bool = False) -> StoryReport:
     """Cluster new or changed articles and rebuild the stories they touch, in one
     transaction; `rebuild` first forgets every story and clusters all articles again."""
-    ensure_tables(db)
     with db.atomic():
         if rebuild:
-            for table in TABLES:
-                db.execute(f"delete from {table}")
+            for table in STORY_TABLES:
+                db.execute(f"delete from {table.name}")
         done = assign(db)
         touched = sorted(done.touched)
         for story_id in touched:
             rebuild_story(db, story_id)
-        links = sum(relink(db, story_id) for story_id in touched)
+        for story_id in touched:
+            relink(db, story_id)
+    links = db.execute("select count(*) from story_links").fetchone()[0]
     return StoryReport(done.clustered, done.exact, done.near, done.removed, len(touched), links)

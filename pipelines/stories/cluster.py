@@ -23,10 +23,11 @@ from typing import Any
 from datasketch import MinHashLSH
 from sqlite_utils import Database
 
-from crawler.items import article_id
+from crawler.items import ARTICLE_FINGERPRINTS, STORY_ARTICLES, ArticleFingerprint, StoryArticle
+from crawler.items import article_id as hashed_id
+from crawler.storage import insert_rows
 from crawler.urls import site_of
 from pipelines.stories import fingerprints as fp
-from pipelines.stories.tables import ArticleFingerprint, StoryArticle, row
 
 MIN_CONTAINMENT = 0.5
 MIN_FIGURE_AGREEMENT = 0.8
@@ -141,7 +142,7 @@ def _new_story_id(db: Database, text: Text) -> int:
     taken = db.execute("select 1 from story_articles where story_id = ?", [text.article_id])
     if taken.fetchone() is None:
         return text.article_id
-    return article_id(f"{text.article_id}:{fp.fingerprint(text.token_list)}")
+    return hashed_id(f"{text.article_id}:{fp.fingerprint(text.token_list)}")
 
 
 def assign(db: Database) -> Assignment:
@@ -162,7 +163,9 @@ def assign(db: Database) -> Assignment:
         else:
             best = None
             for candidate in sorted(lsh.query(signature)):
-                other = cache.get(candidate) or cache.setdefault(candidate, load_text(db, candidate))
+                other = cache.get(candidate) or cache.setdefault(
+                    candidate, load_text(db, candidate)
+                )
                 found = is_copy(other, text)
                 if found and (best is None or found[0] > best[1][0]):
                     best = (candidate, found)
@@ -170,32 +173,26 @@ def assign(db: Database) -> Assignment:
                 (match, scores), kind = best, "near"
                 result.near += 1
         story_id = _story_of(db, match) if match is not None else _new_story_id(db, text)
-        db["article_fingerprints"].insert(
-            row(
-                ArticleFingerprint(
-                    article_id=text.article_id,
-                    content_hash=article["content_hash"],
-                    fingerprint=fingerprint,
-                    tokens=len(text.token_list),
-                    signature=fp.signature_bytes(signature),
-                )
-            )
+        fingerprint_row = ArticleFingerprint(
+            article_id=text.article_id,
+            content_hash=article["content_hash"],
+            fingerprint=fingerprint,
+            tokens=len(text.token_list),
+            signature=fp.signature_bytes(signature),
         )
-        db["story_articles"].insert(
-            row(
-                StoryArticle(
-                    article_id=text.article_id,
-                    story_id=story_id,
-                    outlet=outlet(article["source_id"], article["url"]),
-                    role="copy" if match is not None else "original",
-                    matched_article_id=match,
-                    match=kind,
-                    containment=scores[0] if scores else None,
-                    figure_agreement=scores[1] if scores else None,
-                    lag_seconds=None,
-                )
-            )
+        insert_rows(db, ARTICLE_FINGERPRINTS, [fingerprint_row])
+        member = StoryArticle(
+            article_id=text.article_id,
+            story_id=story_id,
+            outlet=outlet(article["source_id"], article["url"]),
+            role="copy" if match is not None else "original",
+            matched_article_id=match,
+            match=kind,
+            containment=scores[0] if scores else None,
+            figure_agreement=scores[1] if scores else None,
+            lag_seconds=None,
         )
+        insert_rows(db, STORY_ARTICLES, [member])
         lsh.insert(text.article_id, signature)
         exact.setdefault(fingerprint, text.article_id)
         result.touched.add(story_id)

@@ -27,7 +27,7 @@ class FigureRef:
     """The part of a stored figure that facts compare."""
 
     article_id: int
-    idx: int
+    key: str  # Figure.key
     kind: str
     value: float | None
     unit: str | None
@@ -35,8 +35,8 @@ class FigureRef:
     metric: str | None = None
     year: int | None = None
     counted: str | None = None
-    equivalent_of: int | None = None
-    restates: int | None = None
+    equivalent_of: str | None = None  # the key of the figure it converts
+    restates: str | None = None  # the key of the earlier figure it repeats
     text: str = ""
     sentence: str | None = None
     start: int = 0
@@ -85,7 +85,7 @@ def _fits(group: FactGroup, ref: FigureRef) -> bool:
 def group_facts(figures: list[FigureRef]) -> list[FactGroup]:
     """Group a story's figures (in article order, then text order) into facts."""
     groups: list[FactGroup] = []
-    owner: dict[tuple[int, int], FactGroup] = {}
+    owner: dict[tuple[int, str], FactGroup] = {}
     for ref in figures:
         target = None
         if ref.equivalent_of is not None:
@@ -104,5 +104,5 @@ def group_facts(figures: list[FigureRef]) -> list[FactGroup]:
             target.metric = target.metric or ref.metric
             target.year = target.year or ref.year
         target.members.append((ref, role))
-        owner[(ref.article_id, ref.idx)] = target
+        owner[(ref.article_id, ref.key)] = target
     return groups

@@ -10,10 +10,20 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from crawler.items import (
+    FACT_FIGURES,
+    FACTS,
+    STORIES,
+    STORY_LINKS,
+    Fact,
+    FactFigure,
+    Story,
+    StoryLink,
+)
 from crawler.items import article_id as hashed_id
+from crawler.storage import insert_rows
 from pipelines.stories.facts import FactGroup, FigureRef, group_facts
 from pipelines.stories.links import Evidence, FactKey, StorySide, link_evidence
-from pipelines.stories.tables import Fact, FactFigure, Story, StoryLink, row
 
 # Dates without an offset are China time, as everywhere in the project.
 CHINA = timezone(timedelta(hours=8))
@@ -45,7 +55,6 @@ def _members(db: Database, story_id: int) -> list[dict[str, Any]]:
     return members
 
 
-
 def _forget(db: Database, story_id: int) -> None:
     db.execute(
         "delete from fact_figures where fact_id in (select id from facts where story_id = ?)",
@@ -64,15 +73,15 @@ def _figures(db: Database, article_ids: list[int]) -> list[FigureRef]:
     refs = []
     for article in article_ids:
         for r in db.query(
-            f"""select idx, kind, normalized, normalized_unit, currency, metric, year, counted,
+            f"""select key, kind, normalized, normalized_unit, currency, metric, year, counted,
                        equivalent_of, {restates} as restates, text, sentence, start
-                from figures where article_id = ? order by start, idx""",
+                from figures where article_id = ? order by start, key""",
             [article],
         ):
             refs.append(
                 FigureRef(
                     article_id=article,
-                    idx=r["idx"],
+                    key=r["key"],
                     kind=r["kind"],
                     value=r["normalized"],
                     unit=r["normalized_unit"],
@@ -124,28 +133,32 @@ def rebuild_story(db: Database, story_id: int) -> None:
     start = moment(original["published_at"])
     for member in members:
         when = moment(member["published_at"])
-        db["story_articles"].update(
-            member["article_id"],
-            {
-                "role": "original" if member is original else "copy",
-                "lag_seconds": int((when - start).total_seconds()) if when and start else None,
-            },
+        db.execute(
+            "update story_articles set role = ?, lag_seconds = ? where article_id = ?",
+            [
+                "original" if member is original else "copy",
+                int((when - start).total_seconds()) if when and start else None,
+                member["article_id"],
+            ],
         )
     by_id = {m["article_id"]: m for m in members}
     groups = group_facts(_figures(db, [m["article_id"] for m in members]))
     facts = [_fact(story_id, group, by_id) for group in groups]
-    db["facts"].insert_all((row(f) for f in facts), pk="id")
-    db["fact_figures"].insert_all(
+    insert_rows(db, FACTS, facts)
+    insert_rows(
+        db,
+        FACT_FIGURES,
         (
-            row(FactFigure(ref.article_id, ref.idx, fact.id, role))
+            FactFigure(ref.article_id, ref.key, fact.id, role)
             for group, fact in zip(groups, facts, strict=True)
             for ref, role in group.members
         ),
-        pk=("article_id", "figure_idx"),
     )
     dated = [m["published_at"] for m in members if moment(m["published_at"])]
-    db["stories"].insert(
-        row(
+    insert_rows(
+        db,
+        STORIES,
+        [
             Story(
                 id=story_id,
                 original_article_id=original["article_id"],
@@ -157,8 +170,7 @@ def rebuild_story(db: Database, story_id: int) -> None:
                 outlets=len({m["outlet"] for m in members}),
                 facts=len(facts),
             )
-        ),
-        pk="id",
+        ],
     )
 
 
@@ -217,33 +229,26 @@ def _evidence_json(evidence: Evidence) -> str:
     )
 
 
-def relink(db: Database, story_id: int) -> int:
-    """Links between this story and every story of the other language; returns how many."""
+def relink(db: Database, story_id: int) -> None:
+    """Links between this story and every story of the other language."""
     found = list(db.query("select lang from stories where id = ?", [story_id]))
     if not found or found[0]["lang"] not in LINKED_LANGUAGES:
-        return 0
+        return
     lang = found[0]["lang"]
     other = "zh" if lang == "en" else "en"
     side = story_side(db, story_id)
-    made = 0
     for candidate in _candidates(db, story_id, other):
         theirs = story_side(db, candidate)
         en, zh = (side, theirs) if lang == "en" else (theirs, side)
         evidence = link_evidence(en, zh)
         if evidence is None:
             continue
-        db["story_links"].upsert(
-            row(
-                StoryLink(
-                    en_story_id=en.story_id,
-                    zh_story_id=zh.story_id,
-                    shared_facts=len(evidence.facts),
-                    shared_places=len(evidence.places),
-                    days_apart=evidence.days_apart,
-                    evidence=_evidence_json(evidence),
-                )
-            ),
-            pk=("en_story_id", "zh_story_id"),
+        link = StoryLink(
+            en_story_id=en.story_id,
+            zh_story_id=zh.story_id,
+            shared_facts=len(evidence.facts),
+            shared_places=len(evidence.places),
+            days_apart=evidence.days_apart,
+            evidence=_evidence_json(evidence),
         )
-        made += 1
-    return made
+        insert_rows(db, STORY_LINKS, [link], upsert=True)
