@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from datasketch import MinHashLSH
@@ -45,7 +46,7 @@ class Text:
     token_list: list[str]
     figures: Counter[tuple[str, float, str | None]]
 
-    @property
+    @cached_property
     def shingles(self) -> set[str]:
         return fp.shingles(self.token_list)
 
@@ -119,17 +120,6 @@ def _new_articles(db: Database) -> Iterator[dict[str, Any]]:
     )
 
 
-def _index(db: Database) -> tuple[MinHashLSH, dict[str, int]]:
-    lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=fp.NUM_PERM, weights=LSH_WEIGHTS)
-    exact: dict[str, int] = {}
-    for article_id, fingerprint, signature in db.execute(
-        "select article_id, fingerprint, signature from article_fingerprints order by article_id"
-    ).fetchall():
-        lsh.insert(article_id, fp.signature_from_bytes(signature))
-        exact.setdefault(fingerprint, article_id)
-    return lsh, exact
-
-
 def _story_of(db: Database, article_id: int) -> int:
     return db.execute(
         "select story_id from story_articles where article_id = ?", [article_id]
@@ -145,34 +135,65 @@ def _new_story_id(db: Database, text: Text) -> int:
     return hashed_id(f"{text.article_id}:{fp.fingerprint(text.token_list)}")
 
 
+@dataclass(frozen=True)
+class Match:
+    """The earlier article a new one repeats, and how."""
+
+    article_id: int
+    kind: str  # exact | near
+    containment: float
+    figure_agreement: float
+
+
+class _Index:
+    """The clustered articles: fingerprints for exact copies, MinHash LSH for near ones."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=fp.NUM_PERM, weights=LSH_WEIGHTS)
+        self.exact: dict[str, int] = {}
+        self.texts: dict[int, Text] = {}
+        for article_id, fingerprint, signature in db.execute(
+            "select article_id, fingerprint, signature from article_fingerprints"
+            " order by article_id"
+        ).fetchall():
+            self.add(article_id, fingerprint, fp.signature_from_bytes(signature))
+
+    def add(self, article_id: int, fingerprint: str, signature: Any) -> None:
+        self.lsh.insert(article_id, signature)
+        self.exact.setdefault(fingerprint, article_id)
+
+    def text(self, article_id: int) -> Text:
+        if article_id not in self.texts:
+            self.texts[article_id] = load_text(self.db, article_id)
+        return self.texts[article_id]
+
+    def match(self, text: Text, fingerprint: str, signature: Any) -> Match | None:
+        """The copy `text` repeats: an exact one, else the candidate with most containment."""
+        if fingerprint in self.exact:
+            return Match(self.exact[fingerprint], "exact", 1.0, 1.0)
+        best = None
+        for candidate in sorted(self.lsh.query(signature)):
+            found = is_copy(self.text(candidate), text)
+            if found and (best is None or found[0] > best.containment):
+                best = Match(candidate, "near", *found)
+        return best
+
+
 def assign(db: Database) -> Assignment:
     """Cluster every article that has not been clustered in its current form."""
     result = Assignment()
     _remove_stale(db, result)
-    lsh, exact = _index(db)
-    cache: dict[int, Text] = {}
+    index = _Index(db)
     for article in _new_articles(db):
-        text = load_text(db, article["id"])
-        cache[text.article_id] = text
+        text = index.text(article["id"])
         fingerprint = fp.fingerprint(text.token_list)
         signature = fp.signature(text.shingles)
-        match, kind, scores = None, None, None
-        if fingerprint in exact:
-            match, kind, scores = exact[fingerprint], "exact", (1.0, 1.0)
-            result.exact += 1
-        else:
-            best = None
-            for candidate in sorted(lsh.query(signature)):
-                other = cache.get(candidate) or cache.setdefault(
-                    candidate, load_text(db, candidate)
-                )
-                found = is_copy(other, text)
-                if found and (best is None or found[0] > best[1][0]):
-                    best = (candidate, found)
-            if best:
-                (match, scores), kind = best, "near"
-                result.near += 1
-        story_id = _story_of(db, match) if match is not None else _new_story_id(db, text)
+        match = index.match(text, fingerprint, signature)
+        if match is not None:
+            result.exact += match.kind == "exact"
+            result.near += match.kind == "near"
+        story_id = _story_of(db, match.article_id) if match else _new_story_id(db, text)
         fingerprint_row = ArticleFingerprint(
             article_id=text.article_id,
             content_hash=article["content_hash"],
@@ -185,16 +206,15 @@ def assign(db: Database) -> Assignment:
             article_id=text.article_id,
             story_id=story_id,
             outlet=outlet(article["source_id"], article["url"]),
-            role="copy" if match is not None else "original",
-            matched_article_id=match,
-            match=kind,
-            containment=scores[0] if scores else None,
-            figure_agreement=scores[1] if scores else None,
-            lag_seconds=None,
+            role="copy" if match else "original",
+            matched_article_id=match.article_id if match else None,
+            match=match.kind if match else None,
+            containment=match.containment if match else None,
+            figure_agreement=match.figure_agreement if match else None,
+            lag_seconds=None,  # set when the story is rebuilt
         )
         insert_rows(db, STORY_ARTICLES, [member])
-        lsh.insert(text.article_id, signature)
-        exact.setdefault(fingerprint, text.article_id)
+        index.add(text.article_id, fingerprint, signature)
         result.touched.add(story_id)
         result.clustered += 1
     return result
