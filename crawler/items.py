@@ -397,7 +397,7 @@ def _table(
     columns: str,
     *,
     pk: tuple[str, ...],
-    computed: Mapping[str, tuple[type, Compute]],
+    computed: Mapping[str, tuple[type, Compute]] | None = None,
     stored_elsewhere: frozenset[str] = frozenset(),
     not_exported: frozenset[str] = frozenset(),
 ) -> Table:
@@ -405,6 +405,7 @@ def _table(
     field of `item` must have one, unless it is stored elsewhere (a child table, or computed
     columns), so a new field cannot be forgotten."""
     order = columns.split()
+    computed = computed or {}
     hints = get_type_hints(item)
     stored = [f.name for f in fields(item) if f.name not in stored_elsewhere]
     problems = [f"{item.__name__}.{f} has no column" for f in stored if f not in order]
@@ -553,7 +554,6 @@ ARTICLE_FINGERPRINTS = _table(
     ArticleFingerprint,
     "article_id content_hash fingerprint tokens signature",
     pk=("article_id",),
-    computed={},
 )
 STORIES = _table(
     "stories",
@@ -561,7 +561,6 @@ STORIES = _table(
     """id title first_published_at articles outlets facts lang original_article_id
     last_published_at""",
     pk=("id",),
-    computed={},
 )
 STORY_ARTICLES = _table(
     "story_articles",
@@ -569,7 +568,6 @@ STORY_ARTICLES = _table(
     """article_id story_id outlet role lag_seconds match matched_article_id containment
     figure_agreement""",
     pk=("article_id",),
-    computed={},
 )
 FACTS = _table(
     "facts",
@@ -577,21 +575,18 @@ FACTS = _table(
     """id story_id kind value unit currency metric year text outlets articles mentions
     first_outlet first_published_at first_article_id sentence""",
     pk=("id",),
-    computed={},
 )
 FACT_FIGURES = _table(
     "fact_figures",
     FactFigure,
     "article_id figure_key fact_id role",
     pk=("article_id", "figure_key"),
-    computed={},
 )
 STORY_LINKS = _table(
     "story_links",
     StoryLink,
     "en_story_id zh_story_id shared_facts shared_places days_apart evidence",
     pk=("en_story_id", "zh_story_id"),
-    computed={},
 )
 STORY_TABLES = (ARTICLE_FINGERPRINTS, STORIES, STORY_ARTICLES, FACTS, FACT_FIGURES, STORY_LINKS)
 # In creation order: a table comes after the tables it refers to.

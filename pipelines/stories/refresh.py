@@ -68,35 +68,18 @@ def _forget(db: Database, story_id: int) -> None:
 
 
 def _figures(db: Database, article_ids: list[int]) -> list[FigureRef]:
-    has_restates = "restates" in db["figures"].columns_dict
-    restates = "restates" if has_restates else "null"
-    refs = []
-    for article in article_ids:
+    """The story's figures, article by article (in the order given), each in text order."""
+    # `restates`: the figures extractor's restatement marker, in databases that have it
+    restates = "restates" if "restates" in db["figures"].columns_dict else "null"
+    columns = f"""key, kind, normalized as value, normalized_unit as unit, currency, metric,
+        year, counted, equivalent_of, {restates} as restates, text, sentence, start"""
+    return [
+        FigureRef(article_id=article, **r)
+        for article in article_ids
         for r in db.query(
-            f"""select key, kind, normalized, normalized_unit, currency, metric, year, counted,
-                       equivalent_of, {restates} as restates, text, sentence, start
-                from figures where article_id = ? order by start, key""",
-            [article],
-        ):
-            refs.append(
-                FigureRef(
-                    article_id=article,
-                    key=r["key"],
-                    kind=r["kind"],
-                    value=r["normalized"],
-                    unit=r["normalized_unit"],
-                    currency=r["currency"],
-                    metric=r["metric"],
-                    year=r["year"],
-                    counted=r["counted"],
-                    equivalent_of=r["equivalent_of"],
-                    restates=r["restates"],
-                    text=r["text"],
-                    sentence=r["sentence"],
-                    start=r["start"],
-                )
-            )
-    return refs
+            f"select {columns} from figures where article_id = ? order by start, key", [article]
+        )
+    ]
 
 
 def _fact(story_id: int, group: FactGroup, members: dict[int, dict[str, Any]]) -> Fact:
