@@ -27,6 +27,7 @@ import itertools
 import json
 import sys
 import tempfile
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -161,7 +162,9 @@ def main(argv: list[str] | None = None) -> int:
         sync_sources(db, list(ctx.sources.values()))
         for article in articles.values():
             store_article(db, article, kind=kinds.get(article.source_id or ""))
+        started = time.perf_counter()
         report = update_stories(db)
+        seconds = time.perf_counter() - started
         ids = {key: article.id for key, article in articles.items()}
         predicted = predicted_pairs(db_path, ids)
         stored = {
@@ -173,7 +176,8 @@ def main(argv: list[str] | None = None) -> int:
     wanted = gold_pairs(gold, lang)
     print(
         f"{len(articles)} articles -> {report.stories} stories "
-        f"({report.exact} exact and {report.near} near copies), {report.links} links"
+        f"({report.exact} exact and {report.near} near copies), {report.links} links; "
+        f"update_stories took {seconds:.2f} s"
     )
     print(f"{'pairing':<22} {'P':>6} {'R':>6} {'pred':>5} {'gold':>5}")
     splits = {

@@ -112,6 +112,7 @@ def _remove_stale(db: Database, result: Assignment) -> None:
 
 
 def _new_articles(db: Database) -> Iterator[dict[str, Any]]:
+    """Articles without a fingerprint, earliest published first (undated last)."""
     yield from db.query(
         """select a.id, a.content_hash, a.source_id, a.url from articles a
            left join article_fingerprints f on f.article_id = a.id
@@ -184,8 +185,11 @@ def assign(db: Database) -> Assignment:
     """Cluster every article that has not been clustered in its current form."""
     result = Assignment()
     _remove_stale(db, result)
+    new = list(_new_articles(db))
+    if not new:
+        return result  # nothing to compare: the index is not even loaded
     index = _Index(db)
-    for article in _new_articles(db):
+    for article in new:
         text = index.text(article["id"])
         fingerprint = fp.fingerprint(text.token_list)
         signature = fp.signature(text.shingles)
