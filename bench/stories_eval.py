@@ -1,5 +1,6 @@
 """Score story pairing and relevance against the hand-labelled set in
-tests/fixtures/stories/stories-gold.json (how it was built: tests/fixtures/stories/README.md).
+tests/fixtures/stories/stories-gold.json (how it was built: tests/fixtures/stories/README.md),
+read through the fixtures package.
 
     python bench/stories_eval.py [--check] [--verbose]
 
@@ -24,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import json
 import sys
 import tempfile
 import time
@@ -43,49 +43,43 @@ from crawler.pages import extract_article  # noqa: E402
 from crawler.sources import load_sources, source_for_url  # noqa: E402
 from crawler.storage import store_article  # noqa: E402
 from crawler.urls import canonical_url  # noqa: E402
+from fixtures.pages import known_url, page_bytes, records  # noqa: E402
+from fixtures.texts import (  # noqa: E402
+    TextArticle,
+    corpus_articles,
+    seed_articles,
+    story_articles,
+    story_gold,
+)
 from pipelines.chain import ChainContext, run_chain  # noqa: E402
 from pipelines.stories import update_stories  # noqa: E402
 
-GOLD = ROOT / "tests/fixtures/stories/stories-gold.json"
-CORPUS = ROOT / "demo/corpus"
-PAGES = ROOT / "tests/fixtures/pages"
 PAIRING_TARGET, RELEVANCE_TARGET = 0.95, 0.90
 
 
-def _text_article(record: dict, body: str) -> Article:
-    title = record.get("title")
-    if title and body.startswith(title):
-        body = body[len(title) :].lstrip()
+def _text_article(text: TextArticle) -> Article:
+    """A text as the demo publishes it and the page object dates it: the printed date, else
+    one in the text or the URL."""
+    printed = parse_date(text.published) if text.published else None
     return Article(
-        url=record["url"],
-        canonical_url=canonical_url(record["url"]),
-        title=title,
-        body=body,
-        # As the page object dates a page: the printed date, else one in the text or the URL.
-        published_at=(parse_date(record["published"]) if record.get("published") else None)
-        or find_date_in_text(body)
-        or date_from_url(record["url"]),
-        lang=detect_lang(body),
+        url=text.url,
+        canonical_url=canonical_url(text.url),
+        title=text.title,
+        body=text.body,
+        published_at=printed or find_date_in_text(text.body) or date_from_url(text.url),
+        lang=detect_lang(text.body),
     )
 
 
 def labelled_articles() -> dict[str, Article]:
-    """Every labelled article by its gold id, as the page object or the demo makes it."""
-    found: dict[str, Article] = {}
-    for name in ("articles.jsonl", "stories.jsonl"):
-        for line in (CORPUS / name).read_text(encoding="utf-8").splitlines():
-            record = json.loads(line)
-            found[record["id"]] = _text_article(record, record["text"])
-    for i, seed in enumerate(json.loads((CORPUS / "seeds.json").read_text(encoding="utf-8"))):
-        text = (ROOT / seed["text_file"]).read_text(encoding="utf-8")
-        found[f"seed-{i:03d}"] = _text_article({**seed, "published": None}, text)
-    for line in (PAGES / "sources.jsonl").read_text(encoding="utf-8").splitlines():
-        record = json.loads(line)
-        url = (record.get("url") or "").split(" (")[0].strip()
-        if url.startswith("http"):
-            found[f"page:{record['file']}"] = extract_article(
-                (PAGES / record["file"]).read_bytes(), url
-            )
+    """Every labelled article by its gold id: the corpus and story texts by their ids, the seeds
+    as seed-NNN in seeds.json's order, the real pages as page:<file>."""
+    found = {t.id: _text_article(t) for t in (*corpus_articles(), *story_articles())}
+    found |= {f"seed-{i:03d}": _text_article(t) for i, t in enumerate(seed_articles())}
+    for rec in records():
+        url = known_url(rec)
+        if url:
+            found[f"page:{rec['file']}"] = extract_article(page_bytes(rec), url)
     return found
 
 
@@ -147,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--check", action="store_true", help="exit 1 below the targets")
     ap.add_argument("--verbose", action="store_true", help="print every wrong pair and flag")
     args = ap.parse_args(argv)
-    gold = json.loads(GOLD.read_text(encoding="utf-8"))
+    gold = story_gold()
     articles = labelled_articles()
     missing = sorted(set(gold["relevant"]) - set(articles))
     if missing:

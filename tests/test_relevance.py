@@ -11,15 +11,12 @@ from click.testing import CliRunner
 from crawler.cli import cli
 from crawler.items import Article, Entity, Mention
 from crawler.sources import load_sources
+from fixtures.texts import article_records
 from pipelines.chain import ChainContext, run_chain
 from pipelines.relevance import score_relevance
 from pipelines.relevance.score import topic_terms
 
-ROOT = Path(__file__).resolve().parent.parent
-CORPUS = {
-    r["id"]: r
-    for r in map(json.loads, (ROOT / "demo/corpus/articles.jsonl").read_text("utf-8").splitlines())
-}
+CORPUS = article_records()
 SOURCES = {source.id: source for source in load_sources()}
 
 

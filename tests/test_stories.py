@@ -1,10 +1,11 @@
-"""Stories, facts and cross-lingual links over a real SQLite file, on the real corpus texts
-(demo/corpus/articles.jsonl, demo/corpus/stories.jsonl, the seeds). Texts changed by a test
-to make a case are said to be changed where they are made."""
+"""Stories, facts and cross-lingual links over a real SQLite file, on the real texts of the
+corpus, of demo/corpus/stories.jsonl and the seeds (read through fixtures.texts). Texts changed
+by a test to make a case are said to be changed where they are made."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -18,6 +19,7 @@ from crawler.items import STORY_TABLES, Article
 from crawler.sources import load_sources, source_for_url
 from crawler.storage import store_article
 from crawler.urls import canonical_url
+from fixtures.texts import corpus_articles, seed_articles, story_articles
 from pipelines.chain import ChainContext, run_chain
 from pipelines.stories import fingerprints as fp
 from pipelines.stories import update_stories
@@ -26,38 +28,26 @@ from pipelines.stories.facts import FigureRef, group_facts
 from pipelines.stories.links import FactKey, StorySide, link_evidence, significant_digits
 from pipelines.stories.refresh import moment
 
-ROOT = Path(__file__).resolve().parent.parent
-CORPUS = {
-    record["id"]: record
-    for name in ("articles.jsonl", "stories.jsonl")
-    for record in map(json.loads, (ROOT / "demo/corpus" / name).read_text("utf-8").splitlines())
+TEXTS = {t.id: t for t in (*corpus_articles(), *story_articles())} | {
+    f"seed-{i:03d}": t for i, t in enumerate(seed_articles())
 }
-SEEDS = json.loads((ROOT / "demo/corpus/seeds.json").read_text(encoding="utf-8"))
 REGISTRY = load_sources()
 CTX = ChainContext(sources={source.id: source for source in REGISTRY})
 
 
 def corpus_article(key: str, **changes: str) -> Article:
-    """A corpus text as the demo publishes it, through the processing chain."""
-    if key.startswith("seed-"):
-        seed = SEEDS[int(key[5:])]
-        record = {"url": seed["url"], "title": seed["title"], "published": None}
-        record["text"] = (ROOT / seed["text_file"]).read_text(encoding="utf-8")
-    else:
-        record = CORPUS[key]
-    record = record | changes
-    body = record["text"]
-    if record["title"] and body.startswith(record["title"]):
-        body = body[len(record["title"]) :].lstrip()
-    published = parse_date(record["published"]) if record["published"] else None
-    source = source_for_url(record["url"], REGISTRY)
+    """A real text as the demo publishes it, through the processing chain; `changes` (url,
+    body) make a case of it and are said where a test makes them."""
+    text = replace(TEXTS[key], **changes)
+    published = parse_date(text.published) if text.published else None
+    source = source_for_url(text.url, REGISTRY)
     article = Article(
-        url=record["url"],
-        canonical_url=canonical_url(record["url"]),
-        title=record["title"],
-        body=body,
-        published_at=published or find_date_in_text(body) or date_from_url(record["url"]),
-        lang=detect_lang(body),
+        url=text.url,
+        canonical_url=canonical_url(text.url),
+        title=text.title,
+        body=text.body,
+        published_at=published or find_date_in_text(text.body) or date_from_url(text.url),
+        lang=detect_lang(text.body),
         source_id=source.id if source else "other",
     )
     return run_chain(article, CTX)
@@ -144,7 +134,7 @@ def test_an_exact_duplicate_in_other_characters_is_an_exact_copy(tmp_path: Path)
     # Changed here: the same text folded to Traditional-looking full-width form at another URL.
     changed = simplified.body.replace("苏州", "蘇州").replace("85", "８５").replace(",", "，")
     copy = corpus_article(
-        "sip-85-projects-ahtit", url="https://example.org/copy/62020.html", text=changed
+        "sip-85-projects-ahtit", url="https://example.org/copy/62020.html", body=changed
     )
     store(db, simplified, copy)
     report = update_stories(db)
@@ -166,7 +156,7 @@ def test_two_releases_from_one_template_with_other_numbers_are_two_stories(
     for old, new in (("145", "162"), ("84.76", "91.02"), ("84.8", "91.0"), ("12.26", "13.17")):
         body = body.replace(old, new)
     next_year = corpus_article(
-        "zjg-summit-finanzen", url="https://example.org/zjg-2023.html", text=body
+        "zjg-summit-finanzen", url="https://example.org/zjg-2023.html", body=body
     )
     store(db, march, february, release, next_year)
     update_stories(db)
@@ -329,7 +319,7 @@ def test_a_new_copy_joins_the_existing_story_and_a_changed_article_is_clustered_
     )
     # Changed here: the copy's page now carries another text entirely.
     replaced = corpus_article(
-        "suzhou-silkroad-pakistangazette", text=CORPUS["snd-125-key-projects-2020"]["text"]
+        "suzhou-silkroad-pakistangazette", body=TEXTS["snd-125-key-projects-2020"].body
     )
     store(db, replaced)
     report = update_stories(db)
