@@ -34,18 +34,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from crawler.chinese import detect_lang  # noqa: E402
 from crawler.crawl import project_settings  # noqa: E402
-from crawler.dates import date_from_url, find_date_in_text, parse_date  # noqa: E402
 from crawler.db import open_db, sync_sources  # noqa: E402
 from crawler.items import Article  # noqa: E402
 from crawler.pages import extract_article  # noqa: E402
 from crawler.sources import load_sources, source_for_url  # noqa: E402
 from crawler.storage import store_article  # noqa: E402
-from crawler.urls import canonical_url  # noqa: E402
 from fixtures.pages import known_url, page_bytes, records  # noqa: E402
 from fixtures.texts import (  # noqa: E402
-    TextArticle,
+    as_article,
     corpus_articles,
     seed_articles,
     story_articles,
@@ -57,25 +54,11 @@ from pipelines.stories import update_stories  # noqa: E402
 PAIRING_TARGET, RELEVANCE_TARGET = 0.95, 0.90
 
 
-def _text_article(text: TextArticle) -> Article:
-    """A text as the demo publishes it and the page object dates it: the printed date, else
-    one in the text or the URL."""
-    printed = parse_date(text.published) if text.published else None
-    return Article(
-        url=text.url,
-        canonical_url=canonical_url(text.url),
-        title=text.title,
-        body=text.body,
-        published_at=printed or find_date_in_text(text.body) or date_from_url(text.url),
-        lang=detect_lang(text.body),
-    )
-
-
 def labelled_articles() -> dict[str, Article]:
     """Every labelled article by its gold id: the corpus and story texts by their ids, the seeds
     as seed-NNN in seeds.json's order, the real pages as page:<file>."""
-    found = {t.id: _text_article(t) for t in (*corpus_articles(), *story_articles())}
-    found |= {f"seed-{i:03d}": _text_article(t) for i, t in enumerate(seed_articles())}
+    found = {t.id: as_article(t) for t in (*corpus_articles(), *story_articles())}
+    found |= {f"seed-{i:03d}": as_article(t) for i, t in enumerate(seed_articles())}
     for rec in records():
         url = known_url(rec)
         if url:

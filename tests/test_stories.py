@@ -11,15 +11,12 @@ from pathlib import Path
 from click.testing import CliRunner
 from sqlite_utils import Database
 
-from crawler.chinese import detect_lang
 from crawler.cli import cli
-from crawler.dates import date_from_url, find_date_in_text, parse_date
 from crawler.db import open_db, sync_sources
 from crawler.items import STORY_TABLES, Article
 from crawler.sources import load_sources, source_for_url
 from crawler.storage import store_article
-from crawler.urls import canonical_url
-from fixtures.texts import corpus_articles, seed_articles, story_articles
+from fixtures.texts import as_article, corpus_articles, seed_articles, story_articles
 from pipelines.chain import ChainContext, run_chain
 from pipelines.stories import fingerprints as fp
 from pipelines.stories import update_stories
@@ -38,18 +35,9 @@ CTX = ChainContext(sources={source.id: source for source in REGISTRY})
 def corpus_article(key: str, **changes: str) -> Article:
     """A real text as the demo publishes it, through the processing chain; `changes` (url,
     body) make a case of it and are said where a test makes them."""
-    text = replace(TEXTS[key], **changes)
-    published = parse_date(text.published) if text.published else None
-    source = source_for_url(text.url, REGISTRY)
-    article = Article(
-        url=text.url,
-        canonical_url=canonical_url(text.url),
-        title=text.title,
-        body=text.body,
-        published_at=published or find_date_in_text(text.body) or date_from_url(text.url),
-        lang=detect_lang(text.body),
-        source_id=source.id if source else "other",
-    )
+    article = as_article(replace(TEXTS[key], **changes))
+    source = source_for_url(article.url, REGISTRY)
+    article.source_id = source.id if source else "other"
     return run_chain(article, CTX)
 
 
