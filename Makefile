@@ -55,6 +55,7 @@ test: install browser-deps
 	$(BIN)/python -m pytest
 	$(BIN)/python bench/figures_eval.py --check
 	$(BIN)/python bench/entities_eval.py --check
+	$(BIN)/python bench/stories_eval.py --check
 	$(BIN)/python scripts/build_gazetteer.py --check
 
 lint: install

@@ -340,6 +340,7 @@ def ingest(redis_url: str, db_path: str, stream: str, idle_exit: float | None) -
     from crawler.db import open_db
     from crawler.ingest import WriterBusy
     from crawler.ingest import ingest as run_ingest
+    from pipelines.stories import update_stories
 
     server = _redis(redis_url)
     stopping: list[int] = []
@@ -348,7 +349,12 @@ def ingest(redis_url: str, db_path: str, stream: str, idle_exit: float | None) -
     db = open_db(db_path)
     try:
         counts = run_ingest(
-            db, server, stream=stream, idle_exit=idle_exit, stop=lambda: bool(stopping)
+            db,
+            server,
+            stream=stream,
+            idle_exit=idle_exit,
+            stop=lambda: bool(stopping),
+            when_quiet=update_stories,  # cluster what was stored while the stream was busy
         )
     except WriterBusy as exc:
         raise UserError(str(exc)) from exc
@@ -542,13 +548,20 @@ def snapshot(
 
 
 def _analyse(article: Any) -> dict[str, Any]:
-    """What the processing chain's extractors find in the article: figures and entities."""
+    """What the processing chain's extractors find in the article: figures, entities and its
+    relevance with the reasons behind it."""
+    from crawler.sources import load_sources
     from pipelines.chain import ChainContext, run_chain
 
-    run_chain(article, ChainContext(), checks=False)
+    run_chain(article, ChainContext(sources={s.id: s for s in load_sources()}), checks=False)
     return {
         "figures": [f.to_dict() for f in article.figures],
         "entities": [m.to_dict() for m in article.mentions],
+        "relevance": {
+            "score": article.relevance,
+            "relevant": article.relevant,
+            "reasons": article.relevance_reasons,
+        },
     }
 
 
@@ -569,11 +582,12 @@ def _article_json(body: bytes, url: str, content_type: str | None) -> dict[str, 
     from spiders.base import read_article
 
     headers = {"Content-Type": content_type} if content_type else None
-    article = read_article(body, url, headers, source_for_url(url, load_sources()))
-    result = {
-        k: v for k, v in article.to_dict().items() if k not in {"figures", "mentions", "warc"}
-    }
-    return result | _analyse(article)
+    source = source_for_url(url, load_sources())
+    article = read_article(body, url, headers, source)
+    article.source_id = source.id if source else None
+    analysis = _analyse(article)
+    chained = {"figures", "mentions", "warc", "relevance", "relevant", "relevance_reasons"}
+    return {k: v for k, v in article.to_dict().items() if k not in chained} | analysis
 
 
 def _fetch(url: str, user_agent: str) -> tuple[bytes, str | None]:
@@ -725,6 +739,7 @@ def reextract(db_path: str, sources: tuple[str, ...], from_archive: bool, worker
     from crawler.stats import DROPPED, Tally, by_prefix
     from pipelines.chain import ChainContext
     from pipelines.reextract import article_ids, reextract
+    from pipelines.stories import update_stories
 
     if not Path(db_path).is_file():
         raise UserError(f"no database at {db_path}")
@@ -749,9 +764,34 @@ def reextract(db_path: str, sources: tuple[str, ...], from_archive: bool, worker
         summary += f"; {statuses['dropped']} kept as stored, the chain drops them: {drops}"
     if failures:
         summary += f"; {len(failures)} not read from the archive, kept as stored ({failures[0]})"
+    _echo_stories(update_stories(db))  # what changed is clustered again
     click.echo(summary, err=True)
     if failures:
         sys.exit(1)
+
+
+def _echo_stories(report: Any) -> None:
+    click.echo(
+        f"stories: {report.clustered} articles clustered ({report.exact} exact and "
+        f"{report.near} near copies, {report.removed} changed or gone), {report.stories} "
+        f"stories rebuilt, {report.links} English-Chinese links in all",
+        err=True,
+    )
+
+
+@cli.command()
+@click.option("--db", "db_path", default=DEFAULT_DB, show_default=True)
+@click.option("--rebuild", is_flag=True, help="Forget every story and cluster all articles again.")
+@user_errors
+def stories(db_path: str, rebuild: bool) -> None:
+    """Cluster the articles stored since the last run into stories (crawls and reextract do
+    this themselves), rebuilding facts and English-Chinese links of the stories touched."""
+    from crawler.db import open_db
+    from pipelines.stories import update_stories
+
+    if not Path(db_path).is_file():
+        raise UserError(f"no database at {db_path}")
+    _echo_stories(update_stories(open_db(db_path), rebuild=rebuild))
 
 
 def main() -> None:

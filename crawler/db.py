@@ -18,7 +18,7 @@ from typing import Any
 from sqlite_utils import Database, Migrations
 
 from crawler import runs
-from crawler.items import ARTICLE_VERSIONS, FIGURES, KNOWN_PAGES, STORED_TABLES, Table
+from crawler.items import ARTICLE_VERSIONS, FIGURES, KNOWN_PAGES, STORED_TABLES, STORY_TABLES, Table
 from crawler.search import FTS_TOKENIZER, segment
 from crawler.sources import Source, describe_sources
 
@@ -97,6 +97,7 @@ def m001_initial(db: Database) -> None:
     db["figures"].create_index(["metric"])
     db["entities"].create_index(["type", "subtype"])
     db["mentions"].create_index(["entity_id"])
+    _index_story_tables(db)
     db.create_view(
         "person_titles",
         """
@@ -188,6 +189,30 @@ def m005_article_versions_and_known_pages(db: Database) -> None:
     db["known_pages"].create_index(["source_id"], if_not_exists=True)
 
 
+# How stories, facts and links are looked up (pipelines/stories).
+STORY_INDEXES: dict[str, list[list[str]]] = {
+    "article_fingerprints": [["fingerprint"]],
+    "story_articles": [["story_id"]],
+    "facts": [["story_id"], ["kind", "unit", "value"]],
+    "story_links": [["zh_story_id"]],
+}
+
+
+def _index_story_tables(db: Database) -> None:
+    for table, indexes in STORY_INDEXES.items():
+        for columns in indexes:
+            db[table].create_index(columns, if_not_exists=True)
+
+
+@migrations()
+def m006_stories(db: Database) -> None:
+    """The story, fact and link tables (pipelines/stories), for a database made before them."""
+    for table in STORY_TABLES:
+        if not db[table.name].exists():
+            _create(db, table)
+    _index_story_tables(db)
+
+
 def _add_declared_column(db: Database, table: str, column: str) -> None:
     """Add a column declared in crawler/items.py to an older database (m001 made it in a new one)."""
     if column not in db[table].columns_dict:
@@ -200,6 +225,9 @@ def _add_declared_column(db: Database, table: str, column: str) -> None:
 ADDED_COLUMNS: tuple[tuple[str, str], ...] = (
     ("figures", "year_source"),  # where a figure's year comes from (stated, the article's date)
     ("figures", "restates"),  # the key of the earlier figure a figure repeats
+    ("articles", "relevant"),
+    ("articles", "relevance"),
+    ("articles", "relevance_reasons"),
 )
 for _table, _column in ADDED_COLUMNS:
     migrations(name=f"add_{_table}_{_column}")(

@@ -284,9 +284,11 @@ def ingest(
     batch: int = 100,
     block_ms: int = 1000,
     stop: Callable[[], bool] = lambda: False,
+    when_quiet: Callable[[Database], Any] = lambda db: None,
 ) -> Counter[str]:
     """Store the stream's entries until `stop()` says so, or, with `idle_exit`, until nothing
-    new came for that many seconds; returns the outcomes counted."""
+    new came for that many seconds; returns the outcomes counted. `when_quiet(db)` runs
+    whenever the stream has nothing new and once at the end (the post-store step: stories)."""
     writer = Writer(db, server, stream=stream)
     writer.join_group()
     lock = WriterLock(server, stream, writer.consumer)
@@ -308,8 +310,10 @@ def ingest(
                 last_entry = time.monotonic()
                 continue
             writer.close_dead_runs()
+            when_quiet(db)
             if idle_exit is not None and time.monotonic() - last_entry >= idle_exit:
                 break
+        when_quiet(db)
         return writer.counts
     finally:
         lock.release()

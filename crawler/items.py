@@ -19,6 +19,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
+from crawler.urls import url_key
+
 
 def article_id(canonical_url: str) -> int:
     """Stable integer id from the canonical URL.
@@ -171,10 +173,16 @@ class Article:
     warc: WarcRef | None = None
     figures: list[Figure] = field(default_factory=list)
     mentions: list[Mention] = field(default_factory=list)
+    # How much the article is about the project's subject (pipelines/relevance, docs/stories.md):
+    relevance: float | None = None  # region x topic, in [0, 1]
+    relevant: bool | None = None  # relevance reached YRD_RELEVANCE_THRESHOLD when scored
+    relevance_reasons: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def id(self) -> int:
-        return article_id(self.canonical_url)
+        """From the canonical URL's identity (crawler/urls.py `url_key`), so the http and
+        https, www and mobile addresses of one page are one article."""
+        return article_id(url_key(self.canonical_url))
 
     def to_dict(self) -> dict[str, Any]:
         """Every field as JSON values, lossless (`from_dict` rebuilds an equal article), plus
@@ -211,6 +219,96 @@ def _init_args(
     if unknown:
         raise ValueError(f"{cls.__name__}: unknown field(s) {', '.join(sorted(unknown))}")
     return {k: v for k, v in data.items() if k in names}
+
+
+# --- Stories, facts and links (pipelines/stories, docs/stories.md) ---------------------------
+# Rebuilt from the articles and figures by `update_stories`, never edited, so they point at
+# articles and figures by id without foreign keys that would stop the store replacing a row.
+
+
+@dataclass
+class ArticleFingerprint:
+    """What clustering keeps of an article, so a later run only looks at new articles."""
+
+    article_id: int
+    content_hash: str | None  # the article's when it was clustered: a change reclusters it
+    fingerprint: str  # hash of the normalised token sequence: equal for exact duplicates
+    tokens: int
+    signature: bytes  # MinHash of the shingles (a serialised datasketch LeanMinHash)
+
+
+@dataclass
+class Story:
+    """Articles that are copies of one text: the original and its republications."""
+
+    id: int  # the id of the article that started the story
+    original_article_id: int  # the earliest published copy
+    title: str | None
+    lang: str | None
+    first_published_at: str | None
+    last_published_at: str | None
+    articles: int
+    outlets: int
+    facts: int
+
+
+@dataclass
+class StoryArticle:
+    """One copy of a story, how it was matched and how long after the original it ran."""
+
+    article_id: int
+    story_id: int
+    outlet: str  # the registry source, or the site's host for pages from outside the registry
+    role: str  # original | copy
+    matched_article_id: int | None  # the copy it was found to repeat
+    match: str | None  # exact (same normalised text) | near (shingles and figures agree)
+    containment: float | None
+    figure_agreement: float | None
+    lag_seconds: int | None  # published this long after the original
+
+
+@dataclass
+class Fact:
+    """One figure of a story, however many of its copies report it and however often."""
+
+    id: int
+    story_id: int
+    kind: str
+    value: float | None  # normalised, in `unit`
+    unit: str | None
+    currency: str | None
+    metric: str | None
+    year: int | None
+    text: str  # as first reported
+    sentence: str | None
+    outlets: int
+    articles: int
+    mentions: int
+    first_article_id: int
+    first_outlet: str
+    first_published_at: str | None
+
+
+@dataclass
+class FactFigure:
+    """A stored figure and the fact it stands for."""
+
+    article_id: int
+    figure_key: str  # `Figure.key`
+    fact_id: int
+    role: str  # report | restatement (again in the same article) | conversion (equivalent_of)
+
+
+@dataclass
+class StoryLink:
+    """An English and a Chinese story that report one event, with the evidence."""
+
+    en_story_id: int
+    zh_story_id: int
+    shared_facts: int
+    shared_places: int
+    days_apart: float | None
+    evidence: str  # JSON: the matched facts (both texts) and places
 
 
 # --- How each dataclass is stored ------------------------------------------------------------
@@ -275,9 +373,15 @@ def _field_column(name: str, hint: Any) -> Column:
         return Column(
             name, str, dump, name, lambda stored: json.loads(stored) if stored else container()
         )
-    if hint is bool:
-        return Column(name, int, lambda item, _: getattr(item, name), name, bool)
-    if hint in (str, int, float):
+    if hint is bool:  # NULL stays None: an article not scored yet is neither
+        return Column(
+            name,
+            int,
+            lambda item, _: getattr(item, name),
+            name,
+            lambda v: None if v is None else bool(v),
+        )
+    if hint in (str, int, float, bytes):
         return Column(name, hint, lambda item, _: getattr(item, name), name)
     raise TypeError(f"{name}: no SQLite column type for {hint!r}")
 
@@ -293,7 +397,7 @@ def _table(
     columns: str,
     *,
     pk: tuple[str, ...],
-    computed: Mapping[str, tuple[type, Compute]],
+    computed: Mapping[str, tuple[type, Compute]] | None = None,
     stored_elsewhere: frozenset[str] = frozenset(),
     not_exported: frozenset[str] = frozenset(),
 ) -> Table:
@@ -301,6 +405,7 @@ def _table(
     field of `item` must have one, unless it is stored elsewhere (a child table, or computed
     columns), so a new field cannot be forgotten."""
     order = columns.split()
+    computed = computed or {}
     hints = get_type_hints(item)
     stored = [f.name for f in fields(item) if f.name not in stored_elsewhere]
     problems = [f"{item.__name__}.{f} has no column" for f in stored if f not in order]
@@ -328,9 +433,10 @@ ARTICLES = _table(
     "articles",
     Article,
     # Datasette shows the columns in this order: what a reader scans first, the long body last.
-    """id title published_at source_id kind lang url dateline author section description site_name
-    published_month updated_at canonical_url encoding content_hash fetched_at http_status
-    warc_file warc_record_id warc_offset crawl_run_id stored_at body""",
+    """id title published_at source_id kind lang relevant relevance url dateline author section
+    description site_name published_month updated_at canonical_url encoding content_hash
+    fetched_at http_status warc_file warc_record_id warc_offset crawl_run_id stored_at
+    relevance_reasons body""",
     pk=("id",),
     computed={
         "id": (int, lambda article, _: article.id),
@@ -443,5 +549,53 @@ KNOWN_PAGES = _table(
     pk=("url",),
     computed={"crawl_run_id": (int, _given("crawl_run_id")), "seen_at": (str, _given("seen_at"))},
 )
+ARTICLE_FINGERPRINTS = _table(
+    "article_fingerprints",
+    ArticleFingerprint,
+    "article_id content_hash fingerprint tokens signature",
+    pk=("article_id",),
+)
+STORIES = _table(
+    "stories",
+    Story,
+    """id title first_published_at articles outlets facts lang original_article_id
+    last_published_at""",
+    pk=("id",),
+)
+STORY_ARTICLES = _table(
+    "story_articles",
+    StoryArticle,
+    """article_id story_id outlet role lag_seconds match matched_article_id containment
+    figure_agreement""",
+    pk=("article_id",),
+)
+FACTS = _table(
+    "facts",
+    Fact,
+    """id story_id kind value unit currency metric year text outlets articles mentions
+    first_outlet first_published_at first_article_id sentence""",
+    pk=("id",),
+)
+FACT_FIGURES = _table(
+    "fact_figures",
+    FactFigure,
+    "article_id figure_key fact_id role",
+    pk=("article_id", "figure_key"),
+)
+STORY_LINKS = _table(
+    "story_links",
+    StoryLink,
+    "en_story_id zh_story_id shared_facts shared_places days_apart evidence",
+    pk=("en_story_id", "zh_story_id"),
+)
+STORY_TABLES = (ARTICLE_FINGERPRINTS, STORIES, STORY_ARTICLES, FACTS, FACT_FIGURES, STORY_LINKS)
 # In creation order: a table comes after the tables it refers to.
-STORED_TABLES = (ARTICLES, FIGURES, ENTITIES, MENTIONS, ARTICLE_VERSIONS, KNOWN_PAGES)
+STORED_TABLES = (
+    ARTICLES,
+    FIGURES,
+    ENTITIES,
+    MENTIONS,
+    ARTICLE_VERSIONS,
+    KNOWN_PAGES,
+    *STORY_TABLES,
+)

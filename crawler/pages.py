@@ -24,7 +24,7 @@ import re
 from collections.abc import Iterable, Mapping
 from functools import cached_property
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit
 
 import htmldate
 import lxml.html
@@ -61,6 +61,7 @@ from crawler.sniff import (
     check_text,
     check_tree,
 )
+from crawler.urls import canonical_url
 
 __all__ = ["NotAnArticle", "ArticlePage", "extract_article", "normalize_url", "clean_title"]
 
@@ -99,13 +100,8 @@ def _header(headers: Mapping[Any, Any] | None, name: str) -> str | None:
 
 
 def normalize_url(url: str) -> str:
-    """Drop the fragment and ``utm_*`` tracking parameters; lower-case scheme and host."""
-    parts = urlsplit(url.strip())
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-             if not k.lower().startswith("utm_")]  # fmt: skip
-    return urlunsplit(
-        (parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", urlencode(query), "")
-    )
+    """The canonical form of an address (crawler/urls.py): trackers and fragment dropped."""
+    return canonical_url(url)
 
 
 # Trailing title segments that name the site or a channel, not the story.

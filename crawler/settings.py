@@ -91,6 +91,10 @@ YRD_MAX_PAGES = 5
 YRD_CRAWL_RUN_ID = None
 # Bodies shorter than this are navigation or captions, not articles.
 YRD_MIN_BODY_CHARS = 80
+# Articles whose relevance score (pipelines/relevance, docs/stories.md) is below this are stored
+# and flagged (`relevant` = 0), left out of the default Datasette queries; `yrdnews reextract`
+# applies a changed threshold to stored articles.
+YRD_RELEVANCE_THRESHOLD = 0.5
 
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"

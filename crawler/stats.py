@@ -3,8 +3,10 @@
 
 - ``yrd/dropped/<reason>``: an article not stored, by reason: page-object rejections
   (``empty_body``, ``not_html``, ``no_body_text_found``, ...) and the processing chain's
-  checks (``keyword``, ``before_since``, ``bad_url``, ``short_body``, ...). Folded into the
-  run's ``drops``.
+  checks (``before_since``, ``bad_url``, ``short_body``, ...). Folded into the run's ``drops``.
+- ``yrd/relevance/below_threshold``: an article stored but flagged as off topic.
+- ``yrd/stories/<outcome>``: what the post-store clustering did (``clustered``, ``copies``,
+  ``links``).
 - ``yrd/errors/<kind>``: a failure, by kind (``http_404``, ``http_5xx``, ``timeout``, ...).
   Folded into the run's ``errors_by_kind`` and summed into ``errors``, together with
   Scrapy's ``log_count/ERROR`` (as kind ``logged``). A failure counted here should
@@ -40,6 +42,8 @@ UPDATED = "yrd/articles/updated"
 STORED = "yrd/articles/stored"
 UNCHANGED = "yrd/articles/unchanged"
 REPLAY_MISS = "yrd/replay/miss"
+BELOW_THRESHOLD = "yrd/relevance/below_threshold"
+STORIES = "yrd/stories/"
 # Scrapy's own keys: log records at ERROR (failures no component classified) and discovery
 # pages the HTTP cache revalidated (the site answered 304 Not Modified).
 LOGGED_ERRORS = "log_count/ERROR"

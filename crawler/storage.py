@@ -32,6 +32,7 @@ from crawler.items import (
     WarcRef,
 )
 from crawler.search import segment
+from crawler.urls import url_key
 
 
 def _quoted(name: str) -> str:
@@ -50,6 +51,11 @@ def _insert_sql(table: Table, *, upsert: bool = False) -> str:
         )
         sql += f" ON CONFLICT ({', '.join(map(_quoted, table.pk))}) DO UPDATE SET {updates}"
     return sql
+
+
+def insert_rows(db: Database, table: Table, items: Iterable[Any], *, upsert: bool = False) -> None:
+    """Write the rows of `items` (instances of `table.item`, all columns their own fields)."""
+    db.conn.executemany(_insert_sql(table, upsert=upsert), [table.row(item) for item in items])
 
 
 _UPSERT_ARTICLE = _insert_sql(ARTICLES, upsert=True)
@@ -173,8 +179,9 @@ def _store(db: Database, article: Article, *, crawl_run_id: int | None, kind: st
     existing = db.execute(
         "select content_hash, canonical_url from articles where id = ?", [article.id]
     ).fetchone()
-    if existing and existing[1] != article.canonical_url:
+    if existing and url_key(existing[1]) != url_key(article.canonical_url):
         # 52-bit ids make this vanishingly rare; never let it overwrite another article.
+        # (The same key is the same page under another address, http or www: one article.)
         raise IdCollision(f"{article.canonical_url} has the id of {existing[1]} ({article.id})")
     if existing and existing[0] == digest:
         return "unchanged"
@@ -200,16 +207,25 @@ def _store(db: Database, article: Article, *, crawl_run_id: int | None, kind: st
     return "updated" if existing else "inserted"
 
 
+# The article's own columns that the processing chain derives from its text.
+_DERIVED = [
+    c for c in ARTICLES.columns if c.field in {"relevance", "relevant", "relevance_reasons"}
+]
+_UPDATE_DERIVED = (
+    f"update articles set content_hash = ?, {', '.join(f'{c.name} = ?' for c in _DERIVED)}"
+    " where id = ?"
+)
+
+
 def replace_extractions(db: Database, article: Article) -> None:
-    """Store a new search entry, figures and mentions for an already stored article
+    """Store a new search entry, figures, mentions and relevance for an already stored article
     (`yrdnews reextract`, after the extractors or the segmentation improve)."""
     with db.atomic():
         _unindex(db, article.id)
         _index(db, article)
         _replace_extractions(db, article)
-        db.execute(
-            "update articles set content_hash = ? where id = ?", [content_hash(article), article.id]
-        )
+        derived = [column.get(article, {}) for column in _DERIVED]
+        db.execute(_UPDATE_DERIVED, [content_hash(article), *derived, article.id])
 
 
 def record_known_page(db: Database, page: KnownPage, *, crawl_run_id: int | None = None) -> None:

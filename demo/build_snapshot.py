@@ -32,7 +32,7 @@ from crawler.dates import parse_date  # noqa: E402
 from crawler.sources import Source, load_sources, source_for_url  # noqa: E402
 from fixtures.compose import compose_article_html  # noqa: E402
 from fixtures.pages import known_url, page_bytes, records  # noqa: E402
-from fixtures.texts import corpus_articles, seed_articles  # noqa: E402
+from fixtures.texts import corpus_articles, seed_articles, story_articles  # noqa: E402
 
 HTML_UTF8 = [("Content-Type", "text/html; charset=utf-8")]
 
@@ -131,7 +131,7 @@ def build(out_dir: Path) -> dict[str, int]:
         recorder.write(url, 200, headers, body, warc_date=stamp)
         manifest.append({"url": url, "origin": origin})
 
-    articles = seed_articles() + corpus_articles()
+    articles = seed_articles() + corpus_articles() + story_articles()
     for article in articles:
         html = compose_article_html(
             title=article.title,

@@ -8,8 +8,10 @@ and entities for the same article. A step is a small function over the article, 
 `ChainContext`. Checks drop what the crawl does not keep with `DropItem(reason)`, counted
 under `yrd/dropped/<reason>`; extractors fill the article's fields and never drop.
 
-The keyword filter is a check here rather than in the spiders, so that its drops are counted
-like the others and the relevance step that will refine it has its place next to it.
+Nothing is dropped for being off topic: the relevance step scores every article (the
+registry's keyword filters are inputs of that score) and flags those below the threshold, so
+researchers can count and audit what the filter leaves out. Stories are not a step: they
+compare articles with each other, so they are built after the store (pipelines/stories).
 """
 
 from __future__ import annotations
@@ -24,11 +26,12 @@ from scrapy.exceptions import DropItem
 
 from crawler.items import Article
 from crawler.sources import Source, load_sources
-from crawler.stats import DROPPED, Stats
+from crawler.stats import BELOW_THRESHOLD, DROPPED, Stats
 from crawler.text import ArticleText
 from pipelines.entities import extract_entities
 from pipelines.figures import extract_figures
-from pipelines.validate import matches_keywords, problems
+from pipelines.relevance import DEFAULT_THRESHOLD, score_relevance
+from pipelines.validate import problems
 from spiders.discovery import is_older
 
 
@@ -39,6 +42,7 @@ class ChainContext:
     sources: Mapping[str, Source] = field(default_factory=dict)
     since: date | None = None
     min_body_chars: int = 80
+    relevance_threshold: float = DEFAULT_THRESHOLD
     stats: Stats | None = None
 
     @classmethod
@@ -50,6 +54,7 @@ class ChainContext:
             sources={source.id: source for source in load_sources()},
             since=since,
             min_body_chars=settings.getint("YRD_MIN_BODY_CHARS", 80),
+            relevance_threshold=settings.getfloat("YRD_RELEVANCE_THRESHOLD", DEFAULT_THRESHOLD),
             stats=stats,
         )
 
@@ -66,13 +71,6 @@ def drop(article: Article, reasons: Iterable[str], ctx: ChainContext, **kwargs: 
     error = DropItem(f"{', '.join(reasons)}: {article.url}", **kwargs)
     error.reasons = reasons  # for whoever remembers the drop (pipelines/store.py)
     raise error
-
-
-def keep_on_topic(article: Article, text: ArticleText, ctx: ChainContext) -> None:
-    """National outlets' articles must name a place of the region (the source's keywords)."""
-    source = ctx.sources.get(article.source_id or "")
-    if source and not matches_keywords(article, source.keywords):
-        drop(article, ["keyword"], ctx, log_level="DEBUG")  # routine: not worth a warning
 
 
 def keep_recent(article: Article, text: ArticleText, ctx: ChainContext) -> None:
@@ -99,6 +97,17 @@ def add_entities(article: Article, text: ArticleText, ctx: ChainContext) -> None
     ctx.count("yrd/mentions/articles")
 
 
+def add_relevance(article: Article, text: ArticleText, ctx: ChainContext) -> None:
+    """Score the article (after entities: its places count); below the threshold it is
+    flagged, never dropped."""
+    relevance = score_relevance(article, ctx.sources.get(article.source_id or ""), text)
+    article.relevance = relevance.score
+    article.relevant = relevance.score >= ctx.relevance_threshold
+    article.relevance_reasons = relevance.reasons_json()
+    if not article.relevant:
+        ctx.count(BELOW_THRESHOLD)
+
+
 @dataclass(frozen=True)
 class Step:
     name: str
@@ -107,11 +116,11 @@ class Step:
 
 
 STEPS: tuple[Step, ...] = (
-    Step("keyword", keep_on_topic, check=True),
     Step("since", keep_recent, check=True),
     Step("validate", keep_valid, check=True),
     Step("figures", add_figures),
     Step("entities", add_entities),
+    Step("relevance", add_relevance),
 )
 
 

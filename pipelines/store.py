@@ -4,6 +4,7 @@ each pointing at the crawl run that stored it (`crawler.crawl.RunRecorder` keeps
 It also remembers the article URLs that hold no article of their own, so that incremental
 crawls do not request them again (crawler/incremental.py): the URLs a stored article was
 redirected from, and pages dropped for good (by the processing chain or the page object).
+When the spider closes, the post-store step clusters what it stored into stories.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from crawler.crawl import RunRecorder
 from crawler.incremental import OPTION_DROPS, page_rejected
 from crawler.items import Article, KnownPage
 from crawler.sources import load_sources
-from crawler.stats import NEW, STORED, UNCHANGED, UPDATED
+from crawler.stats import NEW, STORED, STORIES, UNCHANGED, UPDATED
+from pipelines.stories import update_stories
 
 OUTCOME_KEYS = {"inserted": (NEW, STORED), "updated": (UPDATED, STORED), "unchanged": (UNCHANGED,)}
 
@@ -86,5 +88,8 @@ class StorePipeline:
 
     def close_spider(self) -> None:
         if self.db is not None:
+            report = update_stories(self.db)
+            self.stats.inc_value(STORIES + "clustered", report.clustered)
+            self.stats.inc_value(STORIES + "copies", report.exact + report.near)
             self.db.close()
             self.db = None

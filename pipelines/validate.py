@@ -19,11 +19,3 @@ def problems(article: Article, *, min_body_chars: int) -> list[str]:
     if len((article.body or "").strip()) < min_body_chars:
         found.append("short_body")
     return found
-
-
-def matches_keywords(article: Article, keywords: tuple[str, ...]) -> bool:
-    """True when no keywords are set or one of them appears in the title or body (any case)."""
-    if not keywords:
-        return True
-    text = f"{article.title or ''}\n{article.body or ''}".casefold()
-    return any(keyword.casefold() in text for keyword in keywords)

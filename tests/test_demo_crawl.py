@@ -21,8 +21,8 @@ from crawler import db as database
 from crawler.archive import ReplayArchive, read_response
 from crawler.chinese import to_simplified
 from crawler.cli import cli
-from crawler.items import Entity
-from fixtures.texts import corpus_articles, seed_articles
+from crawler.items import STORY_TABLES, Entity
+from fixtures.texts import article_records, corpus_articles, seed_articles
 from tests.conftest import crawl_demo, rows, yrdnews
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,8 +49,49 @@ def test_discovery_pages_lead_to_articles_of_registry_sources(demo: Path) -> Non
     for source in (demo / "sources.txt").read_text().split():
         # its discovery page and at least one article it linked were fetched
         assert stats[source]["downloader/response_count"] >= 2, source
-        kept = by_source.get(source, 0)
-        assert kept >= 1 or stats[source].get("yrd/dropped/keyword", 0) >= 1, source
+        assert by_source.get(source, 0) >= 1, source  # nothing is dropped for its topic
+
+
+CORPUS = list(article_records().values())
+
+
+def test_each_syndicated_pair_of_the_corpus_is_one_story(demo: Path) -> None:
+    story = dict(
+        rows(
+            demo / "yrdnews.db",
+            "select a.url, s.story_id from articles a join story_articles s on s.article_id = a.id",
+        )
+    )
+    url = {record["id"]: record["url"] for record in CORPUS}
+    pairs = {frozenset((r["id"], r["syndicated_with"])) for r in CORPUS if r["syndicated_with"]}
+    assert len(pairs) == 4
+    for pair in pairs:
+        a, b = sorted(pair)
+        assert story[url[a]] == story[url[b]], pair
+    # and nothing else of the corpus is merged into those stories
+    members = rows(
+        demo / "yrdnews.db",
+        "select story_id, count(*) from story_articles group by story_id having count(*) > 1",
+    )
+    paired = {story[url[i]] for pair in pairs for i in pair}
+    assert paired <= {story_id for story_id, _ in members}
+    counts = dict(members)
+    assert all(counts[story_id] == 2 for story_id in paired)
+
+
+def test_the_off_topic_controls_fall_below_the_relevance_threshold(demo: Path) -> None:
+    scored = {
+        url: (relevant, reasons)
+        for url, relevant, reasons in rows(
+            demo / "yrdnews.db", "select url, relevant, relevance_reasons from articles"
+        )
+    }
+    controls = [r["url"] for r in CORPUS if not r["on_topic"]]
+    assert len(controls) == 4
+    assert [scored[url][0] for url in controls] == [0, 0, 0, 0]
+    assert all(json.loads(scored[url][1]) for url in controls)  # with their reasons
+    on_topic = [scored[r["url"]][0] for r in CORPUS if r["on_topic"]]
+    assert on_topic == [1] * 36
 
 
 def test_seed_dates_keep_their_offsets(demo: Path) -> None:
@@ -81,6 +122,7 @@ def test_crawling_the_same_archive_twice_leaves_the_same_rows(demo: Path, tmp_pa
     copy = tmp_path / "yrdnews.db"
     shutil.copy(demo / "yrdnews.db", copy)
     tables = ["articles", "articles_fts", "figures", "entities", "mentions", "sources"]
+    tables += [table.name for table in STORY_TABLES]  # clustering again changes nothing
     before = {t: rows(copy, f"select * from {t} order by 1, 2") for t in tables}
     crawl_demo(demo, copy, "--refresh")  # known articles are requested and stored again
     after = {t: rows(copy, f"select * from {t} order by 1, 2") for t in tables}
@@ -131,6 +173,7 @@ def test_extract_the_crawl_and_reextract_give_the_same_figures_and_entities(
 ) -> None:
     stored = stored_extractions(demo / "yrdnews.db")
     assert sum(len(figures) for figures, _ in stored.values()) > 100
+    relevance = dict(rows(demo / "yrdnews.db", "select id, relevance from articles"))
 
     # `yrdnews extract` on the archived page of every stored article
     page = tmp_path / "page.html"
@@ -147,6 +190,7 @@ def test_extract_the_crawl_and_reextract_give_the_same_figures_and_entities(
             for m in extracted["entities"]
         ]  # fmt: skip
         assert (extracted["figures"], mentions) == stored[article_id], url
+        assert extracted["relevance"]["score"] == relevance[article_id], url
 
     # `yrdnews reextract` over the stored articles, and (after a page object that went wrong)
     # over their archived pages
@@ -221,6 +265,9 @@ PARAMS = {
     "person": "",
     "place": "Suzhou",
     "entity": "place:320500",
+    "story": "",
+    "copies": "",
+    "kind": "",
 }
 
 

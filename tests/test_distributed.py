@@ -179,6 +179,11 @@ def test_two_workers_request_every_url_once_and_every_article_is_stored_once(
     assert client.xlen(STREAM) == 0  # every entry acknowledged and deleted
     for article in (Article.from_json(e["data"]) for e in handed):  # pointing at its record
         assert archive.get(article.url).ref.record_id == article.warc.record_id
+    # the writer clustered what it stored into stories (the post-store step)
+    with sqlite3.connect(tmp_path / "yrdnews.db") as conn:
+        clustered = conn.execute("select count(*) from story_articles").fetchone()[0]
+        copies = conn.execute("select count(*) from story_articles where role = 'copy'").fetchone()
+    assert clustered == len(rows) and copies[0] >= 4  # the corpus's syndicated pairs at least
 
 
 def test_a_killed_worker_loses_nothing(redis_url: str, snapshot: Path, tmp_path: Path) -> None:

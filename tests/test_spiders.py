@@ -32,7 +32,7 @@ from crawler.items import Article, WarcRef
 from crawler.sources import load_sources
 from fixtures.sources import SOURCE_FIXTURES, fixture_pages, manifest, source_ids
 from pipelines.chain import ChainPipeline
-from pipelines.validate import matches_keywords
+from pipelines.relevance import registry_keyword
 from spiders.base import RegistrySpider, reason_slug
 from spiders.discovery import (
     absolute_links,
@@ -428,6 +428,8 @@ def test_article_fixtures(source_id: str, page: dict) -> None:
     assert article.warc == WarcRef("crawl.warc.gz", "<urn:uuid:1234>", 42)
     for field in ("title", "published_at", "lang"):
         assert getattr(article, field) == expect[field]
+    if "relevant" in expect:  # national outlets' pages outside the region: kept, flagged
+        assert article.relevant is expect["relevant"]
 
 
 def test_article_older_than_since_is_dropped() -> None:
@@ -466,13 +468,16 @@ def test_not_an_article_is_counted_by_reason(
     assert url in caplog.text
 
 
-def test_keyword_filter() -> None:
+def test_registry_keyword() -> None:
     article = Article(url="u", canonical_url="u", title="Plant opens", body="In KUNSHAN today.")
-    assert matches_keywords(article, ("Kunshan",))
-    assert matches_keywords(article, ())
-    assert not matches_keywords(article, ("Ningbo", "苏州"))
-    assert matches_keywords(
-        Article(url="u", canonical_url="u", title=None, body="苏州工业园区"), ("苏州",)
+    assert registry_keyword(article, ("Kunshan",)) == "Kunshan"
+    assert registry_keyword(article, ()) is None
+    assert registry_keyword(article, ("Ningbo", "苏州")) is None
+    assert (
+        registry_keyword(
+            Article(url="u", canonical_url="u", title=None, body="苏州工业园区"), ("苏州",)
+        )
+        == "苏州"
     )
 
 
@@ -516,11 +521,15 @@ def test_url_list_spider_assigns_registry_source_or_other(tmp_path: Path) -> Non
 
 
 def test_url_list_spider_applies_the_matched_sources_keyword_filter() -> None:
+    """The filter no longer drops: its miss is a reason of the relevance score."""
     page = next(p for p in manifest("chinadaily_china") if p["role"] == "article")
     spider = make_spider(UrlListSpider, urls=page["url"])
     items = spider.parse_article(response_for("chinadaily_china", page))
-    assert through_chain(spider, items) == []
-    assert stat(spider, "dropped/keyword") == 1
+    (article,) = through_chain(spider, items)
+    assert article.relevant is False
+    assert {"part": "region", "reason": "no_registry_keyword", "weight": -0.5,
+            "evidence": "chinadaily_china"} in article.relevance_reasons  # fmt: skip
+    assert stat(spider, "relevance/below_threshold") == 1
 
 
 def test_url_list_spider_needs_urls(tmp_path: Path) -> None:

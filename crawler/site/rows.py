@@ -100,18 +100,24 @@ async def article_context(datasette: Any, database: str, article_id: int) -> dic
 
 
 async def story_context(db: Any, article: dict[str, Any]) -> dict[str, Any] | None:
-    """Hook for the stories of issue 11 (syndicated copies clustered into stories): once a
-    `stories` table exists and articles carry a `story_id`, the page lists the story and the
-    article's other copies. Until then there is nothing to show, and nothing is shown."""
-    if "story_id" not in article or not await db.table_exists("stories"):
+    """The article's story (pipelines/stories) and its other copies, earliest first, each with
+    its lag behind the original; None when the article has no other copy (or the database has
+    no stories yet)."""
+    if not await db.table_exists("story_articles"):
+        return None
+    story = await _rows(
+        db, "select story_id from story_articles where article_id = ?", [article["id"]]
+    )
+    if not story:
         return None
     copies = await _rows(
         db,
-        "select id, title, source_id, published_at from articles"
-        " where story_id = ? and id != ? order by published_at",
-        [article["story_id"], article["id"]],
+        "select a.id, a.title, a.source_id, a.published_at, s.outlet, s.role, s.lag_seconds"
+        " from story_articles s join articles a on a.id = s.article_id"
+        " where s.story_id = ? and a.id != ? order by a.published_at",
+        [story[0]["story_id"], article["id"]],
     )
-    return {"id": article["story_id"], "copies": copies}
+    return {"id": story[0]["story_id"], "copies": copies} if copies else None
 
 
 async def figure_context(datasette: Any, database: str, figure: dict[str, Any]) -> dict[str, Any]:
