@@ -8,6 +8,7 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from sqlite_utils import Database
 
@@ -18,6 +19,7 @@ from crawler.sources import load_sources, source_for_url
 from crawler.storage import store_article
 from fixtures.texts import as_article, corpus_articles, seed_articles, story_articles
 from pipelines.chain import ChainContext, run_chain
+from pipelines.stories import cluster
 from pipelines.stories import fingerprints as fp
 from pipelines.stories import update_stories
 from pipelines.stories.cluster import MIN_CONTAINMENT, load_text
@@ -355,3 +357,21 @@ def test_the_stories_command_clusters_and_rebuilds(tmp_path: Path) -> None:
     missing = CliRunner().invoke(cli, ["stories", "--db", str(tmp_path / "none.db")])
     assert missing.exit_code == 1
     assert missing.stderr.strip() == f"yrdnews: error: no database at {tmp_path / 'none.db'}"
+
+
+def test_a_bounded_text_cache_clusters_as_an_unbounded_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cache of candidate texts is bounded (a crawl of any size keeps little in memory);
+    evicting texts must not change a single row."""
+    articles = [corpus_article(t.id) for t in corpus_articles()]
+    rows = []
+    for size in (len(articles) * 2, 2):
+        monkeypatch.setattr(cluster, "TEXT_CACHE_SIZE", size)
+        (tmp_path / str(size)).mkdir()
+        db = new_db(tmp_path / str(size))
+        store(db, *articles)
+        update_stories(db)
+        rows.append(story_rows(db))
+    assert rows[0] == rows[1]
+    assert rows[0]["story_articles"]  # something was clustered

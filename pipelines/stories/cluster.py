@@ -15,7 +15,7 @@ A candidate from LSH is the same story when (docs/stories.md quotes these rules)
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -36,6 +36,9 @@ MIN_FIGURE_AGREEMENT = 0.8
 # keeps short copies of long texts (whose Jaccard is low, containment high) as candidates.
 LSH_THRESHOLD = 0.2
 LSH_WEIGHTS = (0.3, 0.7)  # false positives are cheap (verified), false negatives are not
+# Candidate texts kept in memory between matches: copies of one release arrive close together,
+# and a bound keeps a crawl of any size from holding every article's shingles.
+TEXT_CACHE_SIZE = 500
 
 
 @dataclass
@@ -153,7 +156,7 @@ class _Index:
         self.db = db
         self.lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=fp.NUM_PERM, weights=LSH_WEIGHTS)
         self.exact: dict[str, int] = {}
-        self.texts: dict[int, Text] = {}
+        self.texts: OrderedDict[int, Text] = OrderedDict()
         for article_id, fingerprint, signature in db.execute(
             "select article_id, fingerprint, signature from article_fingerprints"
             " order by article_id"
@@ -165,8 +168,13 @@ class _Index:
         self.exact.setdefault(fingerprint, article_id)
 
     def text(self, article_id: int) -> Text:
-        if article_id not in self.texts:
+        """The article's text, from a cache of the most recently used (a bounded one)."""
+        if article_id in self.texts:
+            self.texts.move_to_end(article_id)
+        else:
             self.texts[article_id] = load_text(self.db, article_id)
+            if len(self.texts) > TEXT_CACHE_SIZE:
+                self.texts.popitem(last=False)
         return self.texts[article_id]
 
     def match(self, text: Text, fingerprint: str, signature: Any) -> Match | None:
