@@ -19,9 +19,8 @@ from crawler.sources import load_sources, source_for_url
 from crawler.storage import store_article
 from fixtures.texts import as_article, corpus_articles, seed_articles, story_articles
 from pipelines.chain import ChainContext, run_chain
-from pipelines.stories import cluster
+from pipelines.stories import cluster, update_stories
 from pipelines.stories import fingerprints as fp
-from pipelines.stories import update_stories
 from pipelines.stories.cluster import MIN_CONTAINMENT, load_text
 from pipelines.stories.facts import FigureRef, group_facts
 from pipelines.stories.links import FactKey, StorySide, link_evidence, significant_digits
