@@ -4,9 +4,9 @@ read through the fixtures package.
 
     python bench/stories_eval.py [--check] [--verbose]
 
-Every labelled article (the 40 corpus texts, the 28 texts of demo/corpus/stories.jsonl, the
-five seeds and the 25 real captured pages the demo crawls) goes through what a crawl does with
-it: the processing chain (figures, entities, relevance), the store (a fresh SQLite file), then
+Every labelled article (the 40 corpus texts, the five seeds, the 25 real captured pages the
+demo crawls and the texts composed for stories in demo/corpus/composed-stories.jsonl) goes
+through what a crawl does with it: the processing chain (figures, entities, relevance), the store (a fresh SQLite file), then
 `update_stories` over the lot.
 
 Pairing is scored over every pair of labelled articles, so a false merge anywhere counts:
@@ -16,7 +16,8 @@ an English and a Chinese article of one event -> link). Precision = right predic
 predictions; recall = right predictions / gold pairs. Relevance: precision and recall of
 "relevant" at the default threshold. Both are printed for the development part, the
 held-out part (articles kept aside before any tuning; a pair is held out when either of its
-articles is) and the whole set, with the labelled pairs by category.
+articles is) and the whole set, then for the real texts alone and for what involves a composed
+text (a pair with one, a composed article's relevance), with the labelled pairs by category.
 
 --check exits 1 unless pairing P and R >= 0.95 and relevance P and R >= 0.90 on the whole set.
 """
@@ -43,9 +44,9 @@ from crawler.storage import store_article  # noqa: E402
 from fixtures.pages import known_url, page_bytes, records  # noqa: E402
 from fixtures.texts import (  # noqa: E402
     as_article,
+    composed_articles,
     corpus_articles,
     seed_articles,
-    story_articles,
     story_gold,
 )
 from pipelines.chain import ChainContext, run_chain  # noqa: E402
@@ -55,9 +56,9 @@ PAIRING_TARGET, RELEVANCE_TARGET = 0.95, 0.90
 
 
 def labelled_articles() -> dict[str, Article]:
-    """Every labelled article by its gold id: the corpus and story texts by their ids, the seeds
-    as seed-NNN in seeds.json's order, the real pages as page:<file>."""
-    found = {t.id: as_article(t) for t in (*corpus_articles(), *story_articles())}
+    """Every labelled article by its gold id: the corpus and composed texts by their ids, the
+    seeds as seed-NNN in seeds.json's order, the real pages as page:<file>."""
+    found = {t.id: as_article(t) for t in (*corpus_articles(), *composed_articles())}
     found |= {f"seed-{i:03d}": as_article(t) for i, t in enumerate(seed_articles())}
     for rec in records():
         url = known_url(rec)
@@ -149,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
             for r in db.query("select id, relevance, relevant, relevance_reasons from articles")
         }
     held = set(gold["held_out"])
+    composed = {t.id for t in composed_articles()}
     lang = {key: article.lang for key, article in articles.items()}
     wanted = gold_pairs(gold, lang)
     print(
@@ -161,6 +163,8 @@ def main(argv: list[str] | None = None) -> int:
         "development": lambda p: not (p & held),
         "held-out": lambda p: bool(p & held),
         "all": lambda p: True,
+        "real texts only": lambda p: not (p & composed),
+        "with a composed text": lambda p: bool(p & composed),
     }
     results = {}
     for name, keep in splits.items():
@@ -200,6 +204,8 @@ def main(argv: list[str] | None = None) -> int:
         "development": [k for k in gold["relevant"] if k not in held],
         "held-out": [k for k in gold["relevant"] if k in held],
         "all": list(gold["relevant"]),
+        "real texts only": [k for k in gold["relevant"] if k not in composed],
+        "composed texts": [k for k in gold["relevant"] if k in composed],
     }.items():
         rel_results[name] = p, r = relevance_scores(flags, gold, chosen)
         print(f"{name:<22} {p:6.3f} {r:6.3f} {len(chosen):5d}")

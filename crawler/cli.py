@@ -448,7 +448,7 @@ def serve(
     "--table",
     default="articles",
     show_default=True,
-    help="articles, figures, entities, mentions, or (once they exist) stories, facts.",
+    help="articles, figures, entities, mentions, stories or facts.",
 )
 @click.option(
     "--since",

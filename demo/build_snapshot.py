@@ -3,7 +3,9 @@
 Three kinds of record go in, each said for what it is in demo/manifest.jsonl:
 - real captures: the real pages of tests/fixtures/pages, byte for byte, at their URLs;
 - composed article pages: the seed texts and the 40 regional article texts, which exist
-  here only as text, published as plain pages (fixtures/compose.py) at their real URLs;
+  here only as text, published as plain pages (fixtures/compose.py) at their real URLs, and
+  the texts composed for stories (demo/corpus/composed-stories.jsonl), at reserved
+  `.example` hosts, each page saying that its text is composed too;
 - composed discovery pages: for registry sources with demo articles, a feed, sitemap or
   listing at the source's real discovery URL, linking those articles.
 
@@ -32,7 +34,7 @@ from crawler.dates import parse_date  # noqa: E402
 from crawler.sources import Source, load_sources, source_for_url  # noqa: E402
 from fixtures.compose import compose_article_html  # noqa: E402
 from fixtures.pages import known_url, page_bytes, records  # noqa: E402
-from fixtures.texts import corpus_articles, seed_articles, story_articles  # noqa: E402
+from fixtures.texts import composed_articles, corpus_articles, seed_articles  # noqa: E402
 
 HTML_UTF8 = [("Content-Type", "text/html; charset=utf-8")]
 
@@ -131,13 +133,14 @@ def build(out_dir: Path) -> dict[str, int]:
         recorder.write(url, 200, headers, body, warc_date=stamp)
         manifest.append({"url": url, "origin": origin})
 
-    articles = seed_articles() + corpus_articles() + story_articles()
+    articles = seed_articles() + corpus_articles() + composed_articles()
     for article in articles:
         html = compose_article_html(
             title=article.title,
             text=article.body,
             published=article.published,
             lang=detect_lang(article.body),
+            composed_text=article.composed_from is not None,
         )
         put(article.url, html, HTML_UTF8, article.origin)
     pages = [(url, rec) for rec in records() if (url := known_url(rec))]

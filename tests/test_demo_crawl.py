@@ -22,7 +22,8 @@ from crawler.archive import ReplayArchive, read_response
 from crawler.chinese import to_simplified
 from crawler.cli import cli
 from crawler.items import STORY_TABLES, Entity
-from fixtures.texts import article_records, corpus_articles, seed_articles
+from fixtures.compose import COMPOSED_TEXT_NOTE
+from fixtures.texts import article_records, composed_articles, corpus_articles, seed_articles
 from tests.conftest import crawl_demo, rows, yrdnews
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,6 +37,20 @@ def test_every_seed_and_corpus_article_is_stored(demo: Path) -> None:
     assert {seed.url for seed in SEEDS} <= stored
     missing = [url for url in corpus if url not in stored]
     assert missing == []
+
+
+def test_the_composed_texts_are_stored_from_pages_that_say_so_at_example_hosts(
+    demo: Path,
+) -> None:
+    manifest = [json.loads(line) for line in (demo / "manifest.jsonl").read_text().splitlines()]
+    composed = {row["url"] for row in manifest if row["origin"].startswith("composed text")}
+    assert composed == {text.url for text in composed_articles()}
+    assert all(urllib.parse.urlsplit(url).hostname.endswith(".example") for url in composed)
+    stored = {url for (url,) in rows(demo / "yrdnews.db", "select url from articles")}
+    assert composed <= stored
+    archive = ReplayArchive([demo / "snapshot.warc.gz"])
+    for url in composed:
+        assert COMPOSED_TEXT_NOTE in archive.get(url).body.decode("utf-8"), url
 
 
 def test_discovery_pages_lead_to_articles_of_registry_sources(demo: Path) -> None:

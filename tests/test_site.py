@@ -185,7 +185,7 @@ def test_table_search_and_the_canned_query_find_the_same_articles(
     assert {
         r["id"] for r in found["rows"]
     } == contains  # jieba never cuts 工业园区 out of 苏州工业园区
-    assert len(contains) == 5  # 3 corpus texts, 2 of demo/corpus/stories.jsonl
+    assert len(contains) == 5  # 3 real texts, 2 of demo/corpus/composed-stories.jsonl
 
 
 def test_search_snippets_come_from_the_articles_own_text(datasette: str) -> None:

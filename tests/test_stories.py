@@ -1,6 +1,7 @@
 """Stories, facts and cross-lingual links over a real SQLite file, on the real texts of the
-corpus, of demo/corpus/stories.jsonl and the seeds (read through fixtures.texts). Texts changed
-by a test to make a case are said to be changed where they are made."""
+corpus and the seeds and the texts composed for stories (demo/corpus/composed-stories.jsonl,
+ids composed-...), read through fixtures.texts. Texts changed by a test to make a case are said
+to be changed where they are made."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from crawler.db import open_db, sync_sources
 from crawler.items import STORY_TABLES, Article
 from crawler.sources import load_sources, source_for_url
 from crawler.storage import store_article
-from fixtures.texts import as_article, corpus_articles, seed_articles, story_articles
+from fixtures.compose import compose_copy
+from fixtures.texts import as_article, composed_articles, corpus_articles, real_texts
 from pipelines.chain import ChainContext, run_chain
 from pipelines.stories import cluster, update_stories
 from pipelines.stories import fingerprints as fp
@@ -26,9 +28,7 @@ from pipelines.stories.facts import FigureRef, group_facts
 from pipelines.stories.links import FactKey, StorySide, link_evidence, significant_digits
 from pipelines.stories.refresh import moment
 
-TEXTS = {t.id: t for t in (*corpus_articles(), *story_articles())} | {
-    f"seed-{i:03d}": t for i, t in enumerate(seed_articles())
-}
+TEXTS = real_texts() | {t.id: t for t in composed_articles()}
 REGISTRY = load_sources()
 CTX = ChainContext(sources={source.id: source for source in REGISTRY})
 
@@ -104,13 +104,15 @@ def test_a_release_and_its_republication_with_other_boilerplate_are_one_story(
 
 def test_the_copy_years_later_with_commas_run_together_joins_the_story(tmp_path: Path) -> None:
     db = new_db(tmp_path)
-    original, later = corpus_article("seed-002"), corpus_article("cusmail-xiangcheng-tokyo-2023")
+    # composed from seed 002: another site's lines, no wire dateline, commas without spaces
+    original = corpus_article("seed-002")
+    later = corpus_article("composed-copy-xiangcheng-tokyo-later")
     store(db, later, original)
     update_stories(db)
     member = db["story_articles"].get(later.id)
     assert member["story_id"] == story_of(db, original)
     assert member["role"] == "copy" and member["match"] == "near"
-    assert member["lag_seconds"] > 3 * 365 * 86400  # 2019-07-04 -> 2023-07-27
+    assert member["lag_seconds"] > 2 * 365 * 86400  # 2019-07-04 -> 2021-11-03
     assert db["story_articles"].get(original.id)["role"] == "original"
     story = db["stories"].get(member["story_id"])
     assert story["original_article_id"] == original.id
@@ -135,9 +137,10 @@ def test_two_releases_from_one_template_with_other_numbers_are_two_stories(
     tmp_path: Path,
 ) -> None:
     db = new_db(tmp_path)
-    march, february = (
-        corpus_article("zhuwang-nbs-cpi-2024-03"),
-        corpus_article("liwenjuan-nbs-cpi-2024-02-hant"),
+    # composed: the Q1 2024 report re-issued for Q1 2025 with every figure changed
+    q1_2024, q1_2025 = (
+        corpus_article("people-jiangsu-q1-gdp-2024"),
+        corpus_article("composed-template-jiangsu-q1-gdp-2025"),
     )
     release = corpus_article("zjg-summit-finanzen")
     # Changed here: the same release with its figures changed, as next year's would read.
@@ -147,9 +150,9 @@ def test_two_releases_from_one_template_with_other_numbers_are_two_stories(
     next_year = corpus_article(
         "zjg-summit-finanzen", url="https://example.org/zjg-2023.html", body=body
     )
-    store(db, march, february, release, next_year)
+    store(db, q1_2024, q1_2025, release, next_year)
     update_stories(db)
-    assert story_of(db, march) != story_of(db, february)
+    assert story_of(db, q1_2024) != story_of(db, q1_2025)
     assert story_of(db, release) != story_of(db, next_year)
     # it is the figures that tell them apart: the text alone would pass as a copy
     a, b = load_text(db, release.id), load_text(db, next_year.id)
@@ -214,7 +217,7 @@ def test_an_english_and_a_chinese_report_of_one_event_are_linked_with_evidence(
     tmp_path: Path,
 ) -> None:
     db = new_db(tmp_path)
-    english = corpus_article("chinadaily-taicang-nev-conference-2023")
+    english = corpus_article("composed-en-nev-cluster-2023")  # written here from the Chinese
     chinese = corpus_article("xinmin-suzhou-nev-cluster-2023")
     other_event = corpus_article("cri-suzhou-kejicheng-2021")  # Suzhou signings, 2021
     store(db, english, chinese, other_event)
@@ -273,7 +276,7 @@ def test_clustering_twice_writes_the_same_rows(tmp_path: Path) -> None:
         *map(
             corpus_article,
             ["jiaxing-magnet-ezhejiang", "jiaxing-magnet-chinadaily", "seed-003",
-             "szdushi-suzhou-4-trillion-2022", "chinadaily-taicang-nev-conference-2023",
+             "composed-zh-post-4-trillion-meeting", "composed-en-nev-cluster-2023",
              "mysteel-gusu-nev-2023"],
         ),
     )  # fmt: skip
@@ -374,3 +377,29 @@ def test_a_bounded_text_cache_clusters_as_an_unbounded_one(
         rows.append(story_rows(db))
     assert rows[0] == rows[1]
     assert rows[0]["story_articles"]  # something was clustered
+
+
+# --- the composed texts ----------------------------------------------------------------------
+
+
+def test_every_composed_text_names_the_real_text_it_carries() -> None:
+    real = real_texts()
+    for text in composed_articles():
+        assert text.composed_from in real or text.composed_from.startswith("page:"), text.id
+        assert "composed text" in text.origin and text.url.split("/")[2].endswith(".example")
+
+
+def test_a_composed_copy_is_its_real_text_through_its_steps() -> None:
+    release = TEXTS["people-jiangsu-q1-gdp-2024"].body
+    copy = compose_copy(
+        release,
+        [{"renumber": [["6.2", "5.9"], ["2024", "2025"]]}, {"head": ["Site | Economy"]}],
+    )
+    lines = copy.split("\n\n")
+    assert lines[0] == "Site | Economy" and len(lines) == len(release.split("\n\n")) + 1
+    assert "up 5.9 percent" in copy and "(Q1) of 2025" in copy and "6.2" not in copy
+    assert "62.2 percent" in copy  # only the whole number 6.2 is renumbered
+    with pytest.raises(ValueError, match="not in the text"):
+        compose_copy(release, [{"renumber": [["6.2", "5.9"], ["7.7", "8.8"]]}])
+    with pytest.raises(ValueError, match="no paragraph contains"):
+        compose_copy(release, [{"drop": ["nowhere in the text"]}])
