@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from datasette.database import QueryInterrupted
 from datasette.facets import ColumnFacet, Facet
 from datasette.filters import FilterArguments
 from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args
@@ -56,13 +57,17 @@ class MentionFacet(Facet):
                   and mentions.article_id in (select {escape_sqlite("id")} from ({self.sql}))
                 group by entities.id order by count desc, entities.name limit {size + 1}
             """
-            rows = await self.ds.execute(
-                self.database,
-                sql,
-                self.params,
-                truncate=False,
-                custom_time_limit=self.ds.setting("facet_time_limit_ms"),
-            )
+            try:
+                rows = await self.ds.execute(
+                    self.database,
+                    sql,
+                    self.params,
+                    truncate=False,
+                    custom_time_limit=self.ds.setting("facet_time_limit_ms"),
+                )
+            except QueryInterrupted:  # listed as timed out, as Datasette's own facets are
+                timed_out.append(entity_type)
+                continue
             values = []
             for row in rows.rows[:size]:
                 selected = (MENTIONS_ARG, row["value"]) in qs_pairs
