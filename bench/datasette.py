@@ -4,10 +4,14 @@
 The database is built through the project's own write path (crawler/storage.py,
 `store_articles`): the real pages of fixtures/bench_pages.py (real captures and the demo's
 composed articles) are read and extracted once, then stored again and again under varied
-URLs (so varied ids), each copy with its figures and mentions. Then `yrdnews serve` runs
-on loopback and every page is fetched --rounds times (bounded by --budget seconds).
+URLs (so varied ids), each copy with its figures and mentions. A database given with --db
+is built there once and reused later; reusing it first applies the migrations it lacks (timed),
+so the same database can be measured before and after a schema change. Then `yrdnews serve`
+runs on loopback and every page is fetched --rounds times (bounded by --budget seconds); a page
+that answers with an error is counted as such, not timed. Latencies are wall-clock: other load
+on the machine shows in them.
 
-    python bench/datasette.py [--articles 1000000] [--quick] [--db PATH] [--keep]
+    python bench/datasette.py [--articles 1000000] [--quick] [--db PATH]
 """
 
 from __future__ import annotations
@@ -15,11 +19,13 @@ from __future__ import annotations
 import argparse
 import copy
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from collections import Counter
 from pathlib import Path
@@ -75,11 +81,10 @@ def build(db_path: Path, count: int) -> None:
     db.execute("ANALYZE")
     db.close()
     elapsed = time.perf_counter() - start
-    size = db_path.stat().st_size
     print(
         f"built {count} articles from {len(pool)} extracted pages in {elapsed:.0f} s "
-        f"({count / elapsed:.0f} articles/s, {dict(outcomes)}); {size / 2**30:.2f} GB, "
-        f"{size / count / 1024:.1f} KB per article"
+        f"({count / elapsed:.0f} articles/s, {elapsed / count * 50_000:.0f} s per 50,000; "
+        f"{dict(outcomes)})"
     )
 
 
@@ -89,22 +94,55 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def fetch(url: str) -> float:
+def migrate(db_path: Path) -> None:
+    """Apply what the database lacks, as a crawl opening it would."""
     start = time.perf_counter()
-    with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310 - loopback only
-        response.read()
-    return time.perf_counter() - start
+    open_db(db_path).close()
+    print(f"migrations applied in {time.perf_counter() - start:.1f} s")
+
+
+def report_size(db_path: Path) -> None:
+    """The file's size per article, and what its indexes take (SQLite's dbstat)."""
+    with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as conn:
+        (articles,) = conn.execute("select count(*) from articles").fetchone()
+        by_index = conn.execute(
+            """select dbstat.name, sum(pgsize) from dbstat
+               join sqlite_master on sqlite_master.name = dbstat.name
+               where sqlite_master.type = 'index' group by dbstat.name order by 2 desc"""
+        ).fetchall()
+    size = db_path.stat().st_size
+    indexes = sum(pages for _, pages in by_index)
+    print(
+        f"{articles} articles, {size / 2**30:.2f} GB, {size / articles / 1024:.1f} KB per "
+        f"article, of which indexes {indexes / articles:.0f} bytes per article:"
+    )
+    for name, pages in by_index:
+        print(f"  {name:45} {pages / articles:6.0f} bytes per article")
+
+
+def fetch(url: str) -> tuple[float, int]:
+    """Seconds until the whole answer was read, and its HTTP status."""
+    start = time.perf_counter()
+    try:
+        with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310 - loopback only
+            response.read()
+            status = response.status
+    except urllib.error.HTTPError as error:
+        error.read()
+        status = error.code
+    return time.perf_counter() - start, status
 
 
 def pages(db_path: Path) -> dict[str, str]:
-    db = open_db(db_path)
-    row_id = db.execute("select id from articles order by id limit 1 offset 1000").fetchone()[0]
-    db.close()
+    with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as conn:
+        query = "select id from articles order by id limit 1 offset 1000"
+        (row_id,) = conn.execute(query).fetchone()
     name = db_path.stem
     return {
         "versions (baseline)": "/-/versions.json",
         "search Suzhou": f"/{name}/articles.json?_search=Suzhou",
         "search 苏州": f"/{name}/articles.json?_search={quote('苏州')}",
+        "canned search Suzhou": f"/{name}/search.json?q=Suzhou",
         "canned search 苏州": f"/{name}/search.json?q={quote('苏州')}",
         "articles facet page": f"/{name}/articles",
         "figures table": f"/{name}/figures",
@@ -135,18 +173,29 @@ def measure(db_path: Path, rounds: int, budget: float) -> None:
         for path in targets.values():
             fetch(base + path)  # warm the page cache once
         times: dict[str, list[float]] = {name: [] for name in targets}
+        errors = Counter[tuple[str, int]]()
         deadline = time.perf_counter() + budget
         for _ in range(rounds):
             if time.perf_counter() > deadline:
                 break
             for name, path in targets.items():  # interleaved, so load hits every page alike
-                times[name].append(fetch(base + path))
+                spent, status = fetch(base + path)
+                if status == 200:
+                    times[name].append(spent)
+                else:
+                    errors[name, status] += 1
         for name, spent in times.items():
+            failed = ", ".join(
+                f"{n} x HTTP {code}" for (page, code), n in errors.items() if page == name
+            )
+            if not spent:
+                print(f"{name:22} no answer without an error ({failed})")
+                continue
             spent.sort()
             p95 = spent[min(len(spent) - 1, round(0.95 * (len(spent) - 1)))]
             print(
                 f"{name:22} p50 {1000 * statistics.median(spent):7.1f} ms   "
-                f"p95 {1000 * p95:7.1f} ms   ({len(spent)} requests)"
+                f"p95 {1000 * p95:7.1f} ms   ({len(spent)} requests{'; ' + failed if failed else ''})"
             )
     finally:
         server.terminate()
@@ -169,6 +218,8 @@ def main() -> None:
             build(db_path, args.articles)
         else:
             print(f"reusing {db_path}")
+            migrate(db_path)
+        report_size(db_path)
         measure(db_path, args.rounds, args.budget)
 
 

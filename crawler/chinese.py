@@ -38,7 +38,16 @@ def _traditional_table() -> dict[int, str]:
         }
 
 
+@cache
+def _traditional_chars() -> frozenset[str]:
+    return frozenset(map(chr, _traditional_table()))
+
+
 def to_simplified(text: str) -> str:
     """Traditional characters folded to Simplified, one character for one, so offsets into
     the result are offsets into the original."""
+    # translate() looks every character up (a few hundred ns each): skip it for the usual
+    # text that has nothing to fold (search snippets fold every result's body).
+    if text.isascii() or _traditional_chars().isdisjoint(text):
+        return text
     return text.translate(_traditional_table())

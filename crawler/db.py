@@ -98,6 +98,7 @@ def m001_initial(db: Database) -> None:
     db["entities"].create_index(["type", "subtype"])
     db["mentions"].create_index(["entity_id"])
     _index_story_tables(db)
+    _index_browsed_columns(db)
     db.create_view(
         "person_titles",
         """
@@ -233,6 +234,50 @@ for _table, _column in ADDED_COLUMNS:
     migrations(name=f"add_{_table}_{_column}")(
         partial(_add_declared_column, table=_table, column=_column)
     )
+
+
+# The columns datasette_metadata.yml facets or sorts a big table by, beside those m001 indexes
+# (articles' source_id and published_at, figures' kind and metric, ...): without an index each
+# facet or sort reads the whole table. The small bookkeeping tables (sources, crawl runs,
+# entities) need none. A column mostly empty gets a partial index,
+# which the facet's own `is not null` (or any comparison) lets SQLite use.
+BROWSED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "articles": ("kind", "lang", "relevant", "published_month"),
+    "figures": ("currency", "normalized_unit", "year"),
+    "article_versions": ("superseded_at",),
+    "known_pages": ("outcome", "reason"),
+    "stories": ("articles", "lang", "outlets"),
+    "story_articles": ("role", "match", "outlet"),
+    "facts": ("unit", "metric", "year", "outlets"),
+    "fact_figures": ("role",),
+    "story_links": ("shared_facts",),
+}
+SPARSE_COLUMNS = {("figures", "currency"), ("figures", "year")}  # most figures have neither
+
+
+def _index_browsed_columns(db: Database) -> list[str]:
+    """Create the missing indexes of the browsed columns; their names."""
+    made = []
+    for table, columns in BROWSED_COLUMNS.items():
+        for column in columns:
+            name = f"idx_{table}_{column}"
+            if db.execute("select 1 from sqlite_master where name = ?", [name]).fetchone():
+                continue
+            where = f" where [{column}] is not null" if (table, column) in SPARSE_COLUMNS else ""
+            db.execute(f"create index [{name}] on [{table}] ([{column}]){where}")
+            made.append(name)
+    return made
+
+
+@migrations()
+def m007_browsed_column_indexes(db: Database) -> None:
+    """Indexes for the columns the site facets and sorts by (m001 makes them in a new database;
+    registered after the added columns, which some of them index). A database analysed before
+    gets the new indexes' statistics too, so SQLite's planner weighs them with the rest."""
+    made = _index_browsed_columns(db)
+    if db["sqlite_stat1"].exists():
+        for name in made:
+            db.execute(f"analyze [{name}]")
 
 
 def open_db(path: str | Path) -> Database:

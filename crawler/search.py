@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
+from functools import lru_cache
 from typing import NamedTuple
 
 import jieba
@@ -169,7 +170,13 @@ def fts_query(query: str | None) -> str:
 
 def _char_fold(text: str) -> str:
     """Folded one character for one, so offsets into the result are offsets into `text`."""
-    return "".join(low if len(low := ch.lower()) == 1 else ch for ch in to_simplified(text))
+    simplified = to_simplified(text)
+    lowered = simplified.lower()
+    # Lowering the whole text at once is the same unless a character lowers to several, or a
+    # capital sigma takes its final form from its neighbours.
+    if len(lowered) == len(simplified) and "\u03a3" not in simplified:
+        return lowered
+    return "".join(low if len(low := ch.lower()) == 1 else ch for ch in simplified)
 
 
 def _stem(word: str) -> str:
@@ -181,6 +188,7 @@ def _stem(word: str) -> str:
     return word[:-1] if len(word) > 4 and word[-1] in "ye" else word
 
 
+@lru_cache(maxsize=64)  # the snippet of every row of a search result asks for the same one
 def highlight_pattern(query: str) -> re.Pattern[str] | None:
     """A pattern over `_char_fold`ed text matching what the query's wanted terms match."""
     alternatives = []

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlite_utils import Database
@@ -34,7 +35,7 @@ from fixtures.sources import fixture_pages
 from fixtures.texts import seed_articles
 from pipelines.entities import extract_entities
 from pipelines.figures import extract_figures
-from tests.conftest import TEXT_PIECES
+from tests.conftest import ROOT, TEXT_PIECES
 
 V1_DUMP = DATA / "db" / "v1.sql"
 README_SENTENCE = (
@@ -340,3 +341,46 @@ def test_extract_json_links_a_conversion_by_key(tmp_path: Path) -> None:
     assert set(figures["30 billion yuan"]) == {"key", *(c.name for c in FIGURES.columns)} - {
         "article_id"
     }
+
+
+def index_definitions(db: Database) -> set[tuple[str, str]]:
+    """Each index as SQLite stores its definition (automatic indexes of keys left out)."""
+    return {
+        (table, " ".join(sql.split()))
+        for table, sql in db.execute(
+            "select tbl_name, sql from sqlite_master where type = 'index' and sql is not null"
+        )
+    }
+
+
+def test_a_migrated_database_has_the_indexes_of_a_new_one(tmp_path: Path) -> None:
+    migrated = database.open_db(v1_database(tmp_path / "v1.db"))
+    fresh = database.open_db(tmp_path / "new.db")
+    assert index_definitions(migrated) == index_definitions(fresh)
+
+
+def test_every_column_the_site_facets_or_sorts_a_big_table_by_leads_an_index(
+    tmp_path: Path,
+) -> None:
+    metadata = yaml.safe_load((ROOT / "datasette_metadata.yml").read_text(encoding="utf-8"))
+    tables = metadata["databases"]["yrdnews"]["tables"]
+    db = database.open_db(tmp_path / "new.db")
+    small = {"sources", "crawl_runs", "crawl_run_sources", "entities", "ingested_streams"}
+    leading = {
+        (table, db.execute(f"select name from pragma_index_info('{name}') where seqno = 0")
+         .fetchone()[0])
+        for table, name in db.execute("select tbl_name, name from sqlite_master where type = 'index'")
+    }  # fmt: skip
+    leading |= {(t.name, t.pk[0]) for t in STORED_TABLES}  # a key is its own index
+    wanted = {
+        (table, column)
+        for table, config in tables.items()
+        if table not in small and table in db.table_names()  # views (person_titles) aside
+        for column in [
+            *(f for f in config.get("facets", []) if isinstance(f, str)),
+            *(config[k] for k in ("sort", "sort_desc") if k in config),
+            *(c.get("chronological") for c in config.get("facets", []) if isinstance(c, dict)),
+        ]
+        if column
+    }
+    assert wanted - leading == set()

@@ -3,6 +3,7 @@ what it refuses to disclose or run, and the citable snapshot served as a publish
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import sqlite3
@@ -15,9 +16,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from datasette.app import Datasette
 from markupsafe import Markup
 
 from crawler.chinese import to_simplified
+from crawler.serve import DEFAULT_METADATA, load_metadata, serve_metadata
+from crawler.site import tablesearch
 from crawler.site.article import Span, choose_spans, marked_paragraphs
 from crawler.site.capture import CaptureNotFound, resolve_archive
 from crawler.site.cells import format_quantity
@@ -186,6 +190,37 @@ def test_table_search_and_the_canned_query_find_the_same_articles(
         r["id"] for r in found["rows"]
     } == contains  # jieba never cuts 工业园区 out of 苏州工业园区
     assert len(contains) == 5  # 3 real texts, 2 of demo/corpus/composed-stories.jsonl
+
+
+def test_a_search_on_either_plan_shows_the_same_page(demo: Path, monkeypatch) -> None:
+    """Many matches walk the date index instead of looking each match up (tablesearch.py):
+    the rows, their count and the facets stay the same."""
+    metadata = serve_metadata(
+        load_metadata(DEFAULT_METADATA), "yrdnews", archive_dirs=[], allow_robots=False
+    )
+    site = Datasette([str(demo / "yrdnews.db")], immutables=[], metadata=metadata)
+
+    async def page(words: str) -> dict:
+        query = urllib.parse.urlencode(
+            [("_search", words), ("_col", "published_at"), ("_col", "title"), ("_size", "max")]
+        )
+        response = await site.client.get(f"/yrdnews/articles.json?{query}")
+        assert response.status_code == 200, response.text[:300]
+        return response.json()
+
+    for words in ["Suzhou", "苏州", "Suzhou OR Wuxi", "invest*"]:
+        looked_up = asyncio.run(page(words))
+        monkeypatch.setattr(tablesearch, "LOOKUP_MATCHES", 0)
+        walked = asyncio.run(page(words))
+        monkeypatch.undo()
+        assert "+id in" in walked["query"]["sql"] and "+" not in looked_up["query"]["sql"]
+        assert looked_up["rows"], words
+        for part in ("filtered_table_rows_count", "facet_results"):
+            assert walked[part] == looked_up[part], (words, part)
+        # The same rows in the same date order (articles of the same date in either order).
+        assert sorted(walked["rows"], key=str) == sorted(looked_up["rows"], key=str), words
+        dates = [[row[1] for row in found["rows"]] for found in (walked, looked_up)]
+        assert dates[0] == dates[1], words
 
 
 def test_search_snippets_come_from_the_articles_own_text(datasette: str) -> None:

@@ -19,7 +19,7 @@ from datasette.utils.asgi import Response
 from jinja2 import BaseLoader, ChoiceLoader, Environment, TemplateNotFound
 
 from crawler import search
-from crawler.site import cells, facets, functions, rows
+from crawler.site import cells, facets, functions, rows, tablesearch
 from crawler.site.capture import CaptureNotFound, capture_headers, load_capture
 
 PLUGIN = "yrd-news"
@@ -98,6 +98,13 @@ def filters_from_request(request: Any, database: str, table: str, datasette: Any
     if table == "articles" and request.args.getlist(facets.MENTIONS_ARG):
         return facets.mention_filters(request.args.getlist(facets.MENTIONS_ARG))
     return None
+
+
+@hookimpl(specname="filters_from_request", wrapper=True)
+def search_plan(request: Any, database: str, table: str, datasette: Any) -> Any:
+    """Every table's ?_search= on the plan its number of matches calls for (tablesearch.py)."""
+    results = yield
+    return tablesearch.replanned(results, request, database, datasette)
 
 
 async def _row_values(datasette: Any, database: str, table: str, request: Any) -> dict[str, Any]:
