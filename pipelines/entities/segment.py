@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import re
 from functools import cache
+from math import log
 from typing import Any
 
 _HAN = re.compile(r"[\u4e00-\u9fd5]")  # what jieba's HMM works on
@@ -25,29 +26,47 @@ _BEAM = 16
 _FLOOR = -3.14e100  # jieba's log-probability of an unseen emission
 
 Word = tuple[str, str, int]  # word, part-of-speech flag, start offset
+Row = dict[Any, tuple[float, Any]]  # state -> (log probability, previous state)
+
+
+class _Model:
+    """jieba's dictionary, tags and HMM tables, looked up once (jieba loads them on first use)."""
+
+    def __init__(self) -> None:
+        import jieba
+        import jieba.posseg
+
+        jieba.setLogLevel(logging.WARNING)
+        posseg = jieba.posseg
+        tokenizer = posseg.dt.tokenizer
+        tokenizer.check_initialized()
+        self.posseg = posseg
+        self.freq: dict[str, int] = tokenizer.FREQ
+        self.logtotal = log(tokenizer.total)
+        self.tags: dict[str, str] = posseg.dt.word_tag_tab
+        self.states: dict[str, tuple[Any, ...]] = posseg.char_state_tab_P
+        self.start_p: dict[Any, float] = posseg.start_P
+        self.trans_p: dict[Any, dict[Any, float]] = posseg.trans_P
+        self.emit_p: dict[Any, dict[str, float]] = posseg.emit_P
 
 
 @cache
-def _model() -> Any:
-    import jieba
-    import jieba.posseg
-
-    jieba.setLogLevel(logging.WARNING)
-    jieba.posseg.dt.tokenizer.check_initialized()
-    return jieba.posseg
+def _model() -> _Model:
+    return _Model()
 
 
 def words(text: str) -> list[Word]:
     """(word, flag, start) for every word of `text`, as jieba's `posseg.cut` splits and tags
     them; offsets follow from the word lengths."""
-    posseg = _model()
+    model = _model()
+    posseg = model.posseg
     out: list[Word] = []
     pos = 0
     for block in posseg.re_han_internal.split(text):
         if not block:
             continue
         if posseg.re_han_internal.match(block):
-            out.extend(_block(block, pos))
+            _block(model, block, pos, out)
         else:  # punctuation and spaces, one word per character (a blank run is one word)
             for chunk in posseg.re_skip_internal.split(block):
                 if posseg.re_skip_internal.match(chunk):
@@ -65,41 +84,68 @@ def words(text: str) -> list[Word]:
     return out
 
 
-def _block(block: str, offset: int) -> list[Word]:
+def _route(model: _Model, block: str) -> list[int]:
+    """End of the dictionary word starting at each offset on the most probable path: jieba's
+    `get_DAG` and `calc` in one pass (the same sums in the same order, so the same path; ties
+    go to the longer word, as jieba's `max` over (score, end) pairs does)."""
+    freq, logtotal = model.freq, model.logtotal
+    n = len(block)
+    score = [0.0] * (n + 1)
+    ends = [0] * (n + 1)
+    for idx in range(n - 1, -1, -1):
+        best = end = None
+        i = idx
+        frag = block[idx]
+        while i < n and frag in freq:
+            f = freq[frag]
+            if f:
+                total = log(f) - logtotal + score[i + 1]
+                if best is None or total >= best:
+                    best, end = total, i
+            i += 1
+            frag = block[idx : i + 1]
+        if best is None:  # no dictionary word starts here: the character alone
+            best, end = -logtotal + score[idx + 1], idx
+        score[idx] = best
+        ends[idx] = end + 1
+    return ends
+
+
+def _block(model: _Model, block: str, offset: int, out: list[Word]) -> None:
     """Dictionary words of a run of Han, Latin and digits; the one-character words between
     them are read again by the HMM, which finds names and other new words."""
-    posseg = _model()
-    tokenizer = posseg.dt.tokenizer
-    route: dict[int, tuple[float, int]] = {}
-    tokenizer.calc(block, tokenizer.get_DAG(block), route)
-    out: list[Word] = []
+    ends = _route(model, block)
+    tags = model.tags
     single = 0  # start of the pending run of one-character words
     x = 0
     while x < len(block):
-        y = route[x][1] + 1
+        y = ends[x]
         if y - x > 1:
-            out.extend(_singles(block, single, x, offset))
-            out.append((block[x:y], _tag(block[x:y]), offset + x))
+            _singles(model, block, single, x, offset, out)
+            word = block[x:y]
+            out.append((word, tags.get(word, "x"), offset + x))
             single = y
         x = y
-    out.extend(_singles(block, single, len(block), offset))
-    return out
+    _singles(model, block, single, len(block), offset, out)
 
 
-def _singles(block: str, start: int, end: int, offset: int) -> list[Word]:
+def _singles(model: _Model, block: str, start: int, end: int, offset: int, out: list[Word]) -> None:
     """A run of one-character dictionary words: one word, a known word read character by
     character, or Han stretches for the HMM and Latin/digit stretches as `eng` / `m`."""
-    posseg = _model()
+    if end <= start:
+        return
+    posseg = model.posseg
     run = block[start:end]
-    if len(run) <= 1 or posseg.dt.tokenizer.FREQ.get(run):
-        return [(c, _tag(c), offset + start + i) for i, c in enumerate(run)]
-    out: list[Word] = []
+    if len(run) <= 1 or model.freq.get(run):
+        tags = model.tags
+        out.extend((c, tags.get(c, "x"), offset + start + i) for i, c in enumerate(run))
+        return
     pos = offset + start
     for part in posseg.re_han_detail.split(run):
         if not part:
             continue
         if posseg.re_han_detail.match(part):
-            out.extend(_han(part, pos))
+            _han(model, part, pos, out)
         else:
             for piece in posseg.re_skip_detail.split(part):
                 if piece:
@@ -110,76 +156,76 @@ def _singles(block: str, start: int, end: int, offset: int) -> list[Word]:
                     pos += len(piece)
             continue
         pos += len(part)
-    return out
 
 
-def _han(run: str, offset: int) -> list[Word]:
+def _han(model: _Model, run: str, offset: int, out: list[Word]) -> None:
     """Characters the HMM has never seen are words of their own; the stretches between are
     decoded by the HMM."""
-    known = _model().char_state_tab_P
-    out: list[Word] = []
+    known = model.states
     begin = 0
     for i, char in enumerate(run):
         if char not in known:
             if i > begin:
-                out.extend(_hmm(run, begin, i, offset))
-            out.append((char, _tag(char), offset + i))
+                _hmm(model, run[begin:i], offset + begin, out)
+            out.append((char, model.tags.get(char, "x"), offset + i))
             begin = i + 1
     if begin < len(run):
-        out.extend(_hmm(run, begin, len(run), offset))
-    return out
+        _hmm(model, run[begin:], offset + begin, out)
 
 
 def frequency(word: str) -> int:
     """jieba's dictionary count of a word (0 when it is not in the dictionary)."""
-    return _model().dt.tokenizer.FREQ.get(word) or 0
+    return _model().freq.get(word) or 0
 
 
-def _tag(word: str) -> str:
-    return _model().dt.word_tag_tab.get(word, "x")
+def _score(item: tuple[Any, tuple[float, Any]]) -> float:
+    return item[1][0]
 
 
-def _hmm(text: str, start: int, end: int, offset: int) -> list[Word]:
-    """New words in text[start:end] (every character known to the model), by beam Viterbi."""
-    posseg = _model()
-    states, start_p, trans_p, emit_p = (
-        posseg.char_state_tab_P,
-        posseg.start_P,
-        posseg.trans_P,
-        posseg.emit_P,
-    )
-    chars = text[start:end]
-    # best[t][state] = (log probability, previous state)
-    best = [_starts(chars[0], states, start_p, emit_p)]
-    for t in range(1, len(chars)):
-        c = chars[t]
-        prev = sorted(best[-1].items(), key=lambda kv: kv[1][0], reverse=True)[:_BEAM]
-        row: dict[Any, tuple[float, Any]] = {}
+def _hmm(model: _Model, chars: str, offset: int, out: list[Word]) -> None:
+    """New words in `chars` (every character known to the model), by beam Viterbi."""
+    states, trans_p, emit_p = model.states, model.trans_p, model.emit_p
+    best = [_starts(model, chars[0])]
+    for c in chars[1:]:
+        # the previous character's best states, each with the states that may follow it
+        prev = [
+            (y0, p, trans_p[y0])
+            for y0, (p, _) in sorted(best[-1].items(), key=_score, reverse=True)[:_BEAM]
+        ]
+        row: Row = {}
         for y in states[c]:
-            options = [(p + trans_p[y0][y], y0) for y0, (p, _) in prev if y in trans_p[y0]]
-            if options:
-                score, back = max(options, key=lambda o: o[0])
-                row[y] = (score + emit_p[y].get(c, _FLOOR), back)
-        if not row:  # no known transition: a new word starts here
-            row = _starts(c, states, start_p, emit_p)
-        best.append(row)
-    state = max(best[-1], key=lambda y: best[-1][y][0])
+            top = back = None
+            for y0, p, follow in prev:
+                if y in follow:
+                    score = p + follow[y]
+                    if top is None or score > top:  # the first best, as `max` keeps it
+                        top, back = score, y0
+            if top is not None:
+                row[y] = (top + emit_p[y].get(c, _FLOOR), back)
+        best.append(row or _starts(model, c))  # no known transition: a new word starts here
+    last = best[-1]
+    state = max(last, key=lambda y: last[y][0])
     path = [state]
     for t in range(len(chars) - 1, 0, -1):
-        state = best[t][state][1] or max(best[t - 1], key=lambda y: best[t - 1][y][0])
+        state = best[t][state][1] or _best_state(best[t - 1])
         path.append(state)
     path.reverse()
-    out: list[Word] = []
     begin = 0
-    for i, (bmes, _) in enumerate(path):
+    for i, (bmes, flag) in enumerate(path):
         if i + 1 == len(path) or bmes in "ES" or path[i + 1][0] in "BS":
-            out.append((chars[begin : i + 1], path[i][1], offset + start + begin))
+            out.append((chars[begin : i + 1], flag, offset + begin))
             begin = i + 1
-    return out
 
 
-def _starts(char: str, states: Any, start_p: Any, emit_p: Any) -> dict[Any, tuple[float, Any]]:
-    """The states a word can start in, scored as at the start of a sentence."""
-    row = {y: (start_p[y] + emit_p[y].get(char, _FLOOR), None) for y in states[char]}
+def _best_state(row: Row) -> Any:
+    return max(row, key=lambda y: row[y][0])
+
+
+@cache
+def _starts(model: _Model, char: str) -> Row:
+    """The states a word can start in, scored as at the start of a sentence (one row per
+    character, shared: rows are never changed)."""
+    start_p, emit_p = model.start_p, model.emit_p
+    row = {y: (start_p[y] + emit_p[y].get(char, _FLOOR), None) for y in model.states[char]}
     opening = {y: v for y, v in row.items() if y[0] in "BS"}
     return opening or row
