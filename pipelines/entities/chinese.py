@@ -107,12 +107,15 @@ class _Suffixes:
     def __init__(self, suffixes: Iterable[str]) -> None:
         self.words = frozenset(suffixes)
         self.lengths = sorted({len(x) for x in self.words if x}, reverse=True)
+        self.last_chars = frozenset(x[-1] for x in self.words if x)
+        self.none = "" if "" in self.words else None  # what a word with no other suffix gets
 
     def longest(self, w: str) -> str | None:
-        for n in self.lengths:
-            if n <= len(w) and w[-n:] in self.words:
-                return w[-n:]
-        return "" if "" in self.words else None
+        if w[-1:] in self.last_chars:
+            for n in self.lengths:
+                if n <= len(w) and w[-n:] in self.words:
+                    return w[-n:]
+        return self.none
 
 
 @cache

@@ -30,6 +30,7 @@ _LEVEL_RANK = {
     "county": 3,
     "park": 4,
 }
+_INITIALS = re.compile(r"(?:[A-Za-z]\.)+")
 _WORD = re.compile(r"[^\s,;:!?\"“”()\[\]{}<>|/]+")
 
 
@@ -38,7 +39,7 @@ def norm_key(phrase: str) -> str:
     """The lookup key of a phrase: casefolded words, straight apostrophes, hyphens as spaces."""
     words = []
     for w in _WORD.findall(phrase.replace("’", "'").replace("-", " ")):
-        w = w.rstrip(".") if not re.fullmatch(r"(?:[A-Za-z]\.)+", w) else w
+        w = w.rstrip(".") if not _INITIALS.fullmatch(w) else w
         if w:
             words.append(w.casefold())
     return " ".join(words)
