@@ -132,7 +132,7 @@ def _split_at(words: list[Word], ends: set[int]) -> list[Word]:
     区吉旗 (the remainder keeps the word's tag)."""
     out: list[Word] = []
     for w, flag, s in words:
-        cut = next((e for e in range(s + 1, s + len(w)) if e in ends), None)
+        cut = None if len(w) < 2 else next((e for e in range(s + 1, s + len(w)) if e in ends), None)
         if cut is None:
             out.append((w, flag, s))
         else:
@@ -335,10 +335,13 @@ def _gazetteer(text: str, lex: Lexicon, words: list[tuple[str, str, int]]) -> li
     matches: list[Match] = []
     i, n, chained = 0, len(text), -1
     while i < n:
-        if text[i] not in lex.zh_first_chars or (i not in starts and i != chained):
+        lengths = lex.zh_lengths.get(text[i])
+        if lengths is None or (i not in starts and i != chained):
             i += 1
             continue
-        for length in range(min(lex.max_zh_chars, n - i), 1, -1):
+        for length in lengths:  # longest first, only the lengths of names starting so
+            if length > n - i:
+                continue
             name = text[i : i + length]
             cands = lex.zh.get(name)
             if not cands:

@@ -95,15 +95,16 @@ def _route(model: _Model, block: str) -> list[int]:
     for idx in range(n - 1, -1, -1):
         best = end = None
         i = idx
-        frag = block[idx]
-        while i < n and frag in freq:
-            f = freq[frag]
+        f = freq.get(block[idx])
+        while f is not None:  # a word or the prefix of one (count 0)
             if f:
                 total = log(f) - logtotal + score[i + 1]
                 if best is None or total >= best:
                     best, end = total, i
             i += 1
-            frag = block[idx : i + 1]
+            if i == n:
+                break
+            f = freq.get(block[idx : i + 1])
         if best is None:  # no dictionary word starts here: the character alone
             best, end = -logtotal + score[idx + 1], idx
         score[idx] = best
@@ -184,6 +185,9 @@ def _score(item: tuple[Any, tuple[float, Any]]) -> float:
 
 def _hmm(model: _Model, chars: str, offset: int, out: list[Word]) -> None:
     """New words in `chars` (every character known to the model), by beam Viterbi."""
+    if len(chars) == 1:  # most runs: a character alone, in its best opening state
+        out.append((chars, _lone_flag(model, chars), offset))
+        return
     states, trans_p, emit_p = model.states, model.trans_p, model.emit_p
     best = [_starts(model, chars[0])]
     for c in chars[1:]:
@@ -203,8 +207,7 @@ def _hmm(model: _Model, chars: str, offset: int, out: list[Word]) -> None:
             if top is not None:
                 row[y] = (top + emit_p[y].get(c, _FLOOR), back)
         best.append(row or _starts(model, c))  # no known transition: a new word starts here
-    last = best[-1]
-    state = max(last, key=lambda y: last[y][0])
+    state = _best_state(best[-1])
     path = [state]
     for t in range(len(chars) - 1, 0, -1):
         state = best[t][state][1] or _best_state(best[t - 1])
@@ -219,6 +222,13 @@ def _hmm(model: _Model, chars: str, offset: int, out: list[Word]) -> None:
 
 def _best_state(row: Row) -> Any:
     return max(row, key=lambda y: row[y][0])
+
+
+@cache
+def _lone_flag(model: _Model, char: str) -> str:
+    """The tag of a character the HMM reads alone: that of its best opening state."""
+    flag: str = _best_state(_starts(model, char))[1]
+    return flag
 
 
 @cache
