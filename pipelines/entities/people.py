@@ -318,6 +318,8 @@ def find_people(text: str, toks: list[Token], lex: Lexicon) -> list[Span]:
     by_start = {t.start: k for k, t in enumerate(toks)}
     # Titled names: "Minister Tanazaki Jiabang", "Vice Mayor Wang Wei".
     for i in range(1, len(toks)):
+        if not toks[i].cap and i not in names:
+            continue  # no name starts here (a name's first word is capitalised)
         k = _prefix_title_before(text, toks, i, lex)
         if not k:
             continue
@@ -344,7 +346,7 @@ def find_people(text: str, toks: list[Token], lex: Lexicon) -> list[Span]:
             titles[i] = (m.start(1), m.end(1))
     # "<Name>, <title>" and reporting verbs, for names of any origin.
     for i in range(len(toks)):
-        if i in names:
+        if i in names or not toks[i].cap:
             continue
         n = _name_after(text, toks, i, lex)
         if n < 2 or (

@@ -32,7 +32,7 @@ _JOIN = re.compile(r"[ \t\u00a0]+")
 _POSSESSIVE_IN_NAMES = frozenset({"People", "Workers", "Women", "Children", "Farmers"})
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Token:
     text: str  # core: no trailing full stop (unless an abbreviation), no possessive
     start: int
@@ -46,9 +46,8 @@ class Token:
 
     def __post_init__(self) -> None:
         t = self.text
-        object.__setattr__(self, "lower", t.casefold())
-        cap = t[:1].isupper() or (t[:1].isdigit() and any(c.isupper() for c in t))
-        object.__setattr__(self, "cap", cap)
+        self.lower = t.casefold()
+        self.cap = t[:1].isupper() or (t[:1].isdigit() and any(c.isupper() for c in t))
 
 
 def tokenize(text: str) -> list[Token]:
