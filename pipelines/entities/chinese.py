@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from crawler.chinese import CJK, has_cjk
@@ -109,8 +109,10 @@ class _Suffixes:
         self.lengths = sorted({len(x) for x in self.words if x}, reverse=True)
         self.last_chars = frozenset(x[-1] for x in self.words if x)
         self.none = "" if "" in self.words else None  # what a word with no other suffix gets
+        # words recur across articles: each is looked up once per process
+        self.longest = lru_cache(maxsize=1 << 15)(self._longest)
 
-    def longest(self, w: str) -> str | None:
+    def _longest(self, w: str) -> str | None:
         if w[-1:] in self.last_chars:
             for n in self.lengths:
                 if n <= len(w) and w[-n:] in self.words:
@@ -131,9 +133,12 @@ def _split_at(words: list[Word], ends: set[int]) -> list[Word]:
     """Words that run over the end of a gazetteer name are cut there: 姑苏区 + 吉旗, not 姑苏 +
     区吉旗 (the remainder keeps the word's tag)."""
     out: list[Word] = []
+    marks = bytearray(max(ends, default=0) + 1)
+    for e in ends:
+        marks[e] = 1
     for w, flag, s in words:
-        cut = None if len(w) < 2 else next((e for e in range(s + 1, s + len(w)) if e in ends), None)
-        if cut is None:
+        cut = marks.find(1, s + 1, s + len(w)) if len(w) > 1 else -1  # the first end inside
+        if cut == -1:
             out.append((w, flag, s))
         else:
             out += [(w[: cut - s], flag, s), (w[cut - s :], flag, cut)]

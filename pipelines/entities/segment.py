@@ -67,18 +67,15 @@ def words(text: str) -> list[Word]:
             continue
         if posseg.re_han_internal.match(block):
             _block(model, block, pos, out)
-        else:  # punctuation and spaces, one word per character (a blank run is one word)
+        else:  # punctuation and blanks: one word per character (and per "\r\n"), all tagged x;
+            # jieba's tests for m and eng never hold here, as the blocks above take every
+            # digit, Latin letter and full stop
             for chunk in posseg.re_skip_internal.split(block):
                 if posseg.re_skip_internal.match(chunk):
                     out.append((chunk, "x", pos))
-                    pos += len(chunk)
-                    continue
-                for char in chunk:
-                    flag = "m" if posseg.re_num.match(char) else "x"
-                    if flag == "x" and posseg.re_eng.match(chunk):
-                        flag = "eng"
-                    out.append((char, flag, pos))
-                    pos += 1
+                else:
+                    out.extend((char, "x", pos + i) for i, char in enumerate(chunk))
+                pos += len(chunk)
             continue
         pos += len(block)
     return out
@@ -122,7 +119,8 @@ def _block(model: _Model, block: str, offset: int, out: list[Word]) -> None:
     while x < len(block):
         y = ends[x]
         if y - x > 1:
-            _singles(model, block, single, x, offset, out)
+            if single < x:
+                _singles(model, block, single, x, offset, out)
             word = block[x:y]
             out.append((word, tags.get(word, "x"), offset + x))
             single = y
@@ -191,21 +189,23 @@ def _hmm(model: _Model, chars: str, offset: int, out: list[Word]) -> None:
     states, trans_p, emit_p = model.states, model.trans_p, model.emit_p
     best = [_starts(model, chars[0])]
     for c in chars[1:]:
-        # the previous character's best states, each with the states that may follow it
-        prev = [
-            (y0, p, trans_p[y0])
-            for y0, (p, _) in sorted(best[-1].items(), key=_score, reverse=True)[:_BEAM]
-        ]
+        allowed = _state_set(model, c)
+        # For each state of c, the best of the previous character's best states that can
+        # lead to it: each previous state (best first) is paired only with the states it
+        # leads to, and a later one replaces an earlier one only by scoring higher.
+        tops: dict[Any, tuple[float, Any]] = {}
+        for y0, (p, _) in sorted(best[-1].items(), key=_score, reverse=True)[:_BEAM]:
+            follow = trans_p[y0]
+            for y in allowed & follow.keys():
+                score = p + follow[y]
+                top = tops.get(y)
+                if top is None or score > top[0]:
+                    tops[y] = (score, y0)
         row: Row = {}
-        for y in states[c]:
-            top = back = None
-            for y0, p, follow in prev:
-                if y in follow:
-                    score = p + follow[y]
-                    if top is None or score > top:  # the first best, as `max` keeps it
-                        top, back = score, y0
+        for y in states[c]:  # in the model's order of states, as the rows are read
+            top = tops.get(y)
             if top is not None:
-                row[y] = (top + emit_p[y].get(c, _FLOOR), back)
+                row[y] = (top[0] + emit_p[y].get(c, _FLOOR), top[1])
         best.append(row or _starts(model, c))  # no known transition: a new word starts here
     state = _best_state(best[-1])
     path = [state]
@@ -218,6 +218,11 @@ def _hmm(model: _Model, chars: str, offset: int, out: list[Word]) -> None:
         if i + 1 == len(path) or bmes in "ES" or path[i + 1][0] in "BS":
             out.append((chars[begin : i + 1], flag, offset + begin))
             begin = i + 1
+
+
+@cache
+def _state_set(model: _Model, char: str) -> frozenset[Any]:
+    return frozenset(model.states[char])
 
 
 def _best_state(row: Row) -> Any:
