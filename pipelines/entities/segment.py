@@ -48,6 +48,7 @@ class _Model:
         self.start_p: dict[Any, float] = posseg.start_P
         self.trans_p: dict[Any, dict[Any, float]] = posseg.trans_P
         self.emit_p: dict[Any, dict[str, float]] = posseg.emit_P
+        self.follows = {y0: frozenset(follow) for y0, follow in self.trans_p.items()}
 
 
 @cache
@@ -177,8 +178,11 @@ def frequency(word: str) -> int:
     return _model().freq.get(word) or 0
 
 
-def _score(item: tuple[Any, tuple[float, Any]]) -> float:
-    return item[1][0]
+def _beam(row: Row) -> list[tuple[Any, float]]:
+    """The `_BEAM` best states of a row with their scores, best first, ties in the row's order
+    (what a stable sort by descending score keeps)."""
+    ranked = sorted([(-p, k, y) for k, (y, (p, _)) in enumerate(row.items())])[:_BEAM]
+    return [(y, -neg) for neg, _, y in ranked]
 
 
 def _hmm(model: _Model, chars: str, offset: int, out: list[Word]) -> None:
@@ -186,7 +190,7 @@ def _hmm(model: _Model, chars: str, offset: int, out: list[Word]) -> None:
     if len(chars) == 1:  # most runs: a character alone, in its best opening state
         out.append((chars, _lone_flag(model, chars), offset))
         return
-    states, trans_p, emit_p = model.states, model.trans_p, model.emit_p
+    states, trans_p, emit_p, follow_sets = model.states, model.trans_p, model.emit_p, model.follows
     best = [_starts(model, chars[0])]
     for c in chars[1:]:
         allowed = _state_set(model, c)
@@ -194,9 +198,9 @@ def _hmm(model: _Model, chars: str, offset: int, out: list[Word]) -> None:
         # lead to it: each previous state (best first) is paired only with the states it
         # leads to, and a later one replaces an earlier one only by scoring higher.
         tops: dict[Any, tuple[float, Any]] = {}
-        for y0, (p, _) in sorted(best[-1].items(), key=_score, reverse=True)[:_BEAM]:
+        for y0, p in _beam(best[-1]):
             follow = trans_p[y0]
-            for y in allowed & follow.keys():
+            for y in allowed & follow_sets[y0]:
                 score = p + follow[y]
                 top = tops.get(y)
                 if top is None or score > top[0]:
