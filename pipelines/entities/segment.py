@@ -15,13 +15,18 @@ text checked when it was written); the cost per character is bounded whatever th
 
 from __future__ import annotations
 
+import importlib.util
 import logging
+import marshal
+import os
 import re
 from functools import cache
+from importlib import metadata
 from math import log
+from pathlib import Path
 from typing import Any
 
-_HAN = re.compile(r"[\u4e00-\u9fd5]")  # what jieba's HMM works on
+_log = logging.getLogger(__name__)
 _BEAM = 16
 _FLOOR = -3.14e100  # jieba's log-probability of an unseen emission
 
@@ -30,49 +35,110 @@ Row = dict[Any, tuple[float, Any]]  # state -> (log probability, previous state)
 
 
 class _Model:
-    """jieba's dictionary, tags and HMM tables, looked up once (jieba loads them on first use)."""
+    """jieba's dictionary, tags, HMM tables and the patterns its tagger splits text with.
 
-    def __init__(self) -> None:
-        import jieba
-        import jieba.posseg
+    Read once per process from a cache file of plain data (`_cached`), since importing
+    jieba.posseg (which reads dict.txt for the tags) and loading jieba's own dictionary cache
+    cost over a second; only the first start after jieba changes reads jieba itself."""
 
-        jieba.setLogLevel(logging.WARNING)
-        posseg = jieba.posseg
-        tokenizer = posseg.dt.tokenizer
-        tokenizer.check_initialized()
-        self.posseg = posseg
-        self.freq: dict[str, int] = tokenizer.FREQ
-        self.logtotal = log(tokenizer.total)
-        self.tags: dict[str, str] = posseg.dt.word_tag_tab
-        self.states: dict[str, tuple[Any, ...]] = posseg.char_state_tab_P
-        self.start_p: dict[Any, float] = posseg.start_P
-        self.trans_p: dict[Any, dict[Any, float]] = posseg.trans_P
-        self.emit_p: dict[Any, dict[str, float]] = posseg.emit_P
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.freq: dict[str, int] = dict(
+            zip(data["words"].split("\n"), data["counts"], strict=True)
+        )
+        self.logtotal = log(data["total"])
+        self.tags: dict[str, str] = dict(zip(data["tagged"].split("\n"), data["tags"], strict=True))
+        self.states: dict[str, tuple[Any, ...]] = data["states"]
+        self.start_p: dict[Any, float] = data["start_p"]
+        self.trans_p: dict[Any, dict[Any, float]] = data["trans_p"]
+        self.emit_p: dict[Any, dict[str, float]] = data["emit_p"]
         self.follows = {y0: frozenset(follow) for y0, follow in self.trans_p.items()}
+        patterns = {name: re.compile(p) for name, p in data["patterns"].items()}
+        self.han_internal, self.skip_internal = patterns["han_internal"], patterns["skip_internal"]
+        self.han_detail, self.skip_detail = patterns["han_detail"], patterns["skip_detail"]
+        self.num, self.eng = patterns["num"], patterns["eng"]
+
+
+def _from_jieba() -> dict[str, Any]:
+    """Everything `_Model` needs, read from jieba (its dictionary through jieba's own cache)."""
+    import jieba
+    import jieba.posseg as posseg
+
+    jieba.setLogLevel(logging.WARNING)
+    tokenizer = posseg.dt.tokenizer
+    tokenizer.check_initialized()
+    names = ("han_internal", "skip_internal", "han_detail", "skip_detail", "num", "eng")
+    return {
+        "words": "\n".join(tokenizer.FREQ),
+        "counts": list(tokenizer.FREQ.values()),
+        "total": tokenizer.total,
+        "tagged": "\n".join(posseg.dt.word_tag_tab),
+        "tags": list(posseg.dt.word_tag_tab.values()),
+        "states": posseg.char_state_tab_P,
+        "start_p": posseg.start_P,
+        "trans_p": posseg.trans_P,
+        "emit_p": posseg.emit_P,
+        "patterns": {name: getattr(posseg, "re_" + name).pattern for name in names},
+    }
+
+
+def _cache_file() -> Path | None:
+    """Where the model's data is kept between runs, named after the installed jieba and its
+    dictionary file (a new jieba or dictionary gets a new file); None if jieba is missing."""
+    spec = importlib.util.find_spec("jieba")
+    if spec is None or spec.origin is None:
+        return None
+    try:
+        stat = (Path(spec.origin).parent / "dict.txt").stat()
+        folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "yrdnews"
+    except (OSError, RuntimeError):  # no dictionary file to name it after, or no home folder
+        return None
+    stamp = f"{metadata.version('jieba')}-{stat.st_size}-{stat.st_mtime_ns}"
+    return folder / f"segment-{stamp}.marshal"
+
+
+def _cached() -> dict[str, Any]:
+    """The model's data from the cache file, made from jieba when missing. A cache that cannot
+    be read or written only costs time."""
+    path = _cache_file()
+    if path is not None:
+        try:
+            data: dict[str, Any] = marshal.loads(path.read_bytes())
+            return data
+        except (OSError, EOFError, ValueError, TypeError):
+            pass
+    data = _from_jieba()
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            part = path.with_suffix(f".{os.getpid()}.part")
+            part.write_bytes(marshal.dumps(data))
+            os.replace(part, path)  # whole or absent: a concurrent reader never sees half a file
+        except OSError:
+            _log.warning("could not write the segmenter cache %s", path)
+    return data
 
 
 @cache
 def _model() -> _Model:
-    return _Model()
+    return _Model(_cached())
 
 
 def words(text: str) -> list[Word]:
     """(word, flag, start) for every word of `text`, as jieba's `posseg.cut` splits and tags
     them; offsets follow from the word lengths."""
     model = _model()
-    posseg = model.posseg
     out: list[Word] = []
     pos = 0
-    for block in posseg.re_han_internal.split(text):
+    for block in model.han_internal.split(text):
         if not block:
             continue
-        if posseg.re_han_internal.match(block):
+        if model.han_internal.match(block):
             _block(model, block, pos, out)
         else:  # punctuation and blanks: one word per character (and per "\r\n"), all tagged x;
             # jieba's tests for m and eng never hold here, as the blocks above take every
             # digit, Latin letter and full stop
-            for chunk in posseg.re_skip_internal.split(block):
-                if posseg.re_skip_internal.match(chunk):
+            for chunk in model.skip_internal.split(block):
+                if model.skip_internal.match(chunk):
                     out.append((chunk, "x", pos))
                 else:
                     out.extend((char, "x", pos + i) for i, char in enumerate(chunk))
@@ -134,23 +200,22 @@ def _singles(model: _Model, block: str, start: int, end: int, offset: int, out: 
     character, or Han stretches for the HMM and Latin/digit stretches as `eng` / `m`."""
     if end <= start:
         return
-    posseg = model.posseg
     run = block[start:end]
     if len(run) <= 1 or model.freq.get(run):
         tags = model.tags
         out.extend((c, tags.get(c, "x"), offset + start + i) for i, c in enumerate(run))
         return
     pos = offset + start
-    for part in posseg.re_han_detail.split(run):
+    for part in model.han_detail.split(run):
         if not part:
             continue
-        if posseg.re_han_detail.match(part):
+        if model.han_detail.match(part):
             _han(model, part, pos, out)
         else:
-            for piece in posseg.re_skip_detail.split(part):
+            for piece in model.skip_detail.split(part):
                 if piece:
-                    flag = "m" if posseg.re_num.match(piece) else "eng"
-                    if not posseg.re_eng.match(piece) and flag != "m":
+                    flag = "m" if model.num.match(piece) else "eng"
+                    if not model.eng.match(piece) and flag != "m":
                         flag = "x"
                     out.append((piece, flag, pos))
                     pos += len(piece)
