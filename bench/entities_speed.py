@@ -2,7 +2,7 @@
 
     python bench/entities_speed.py [--repeat N]
 
-The articles: every seed, corpus and story text, and the body of every real captured page
+The articles: every seed, corpus and composed text (fixtures.texts), and the body of every real captured page
 (tests/fixtures/pages and the sources' article fixtures, read through the page object). The
 language is the body's own (`detect_lang`). Each article is a fresh `ArticleText`, so the
 folding and sentence split entities need are counted; figures are not run. Printed:
@@ -26,7 +26,7 @@ from crawler.sources import load_sources, source_for_url  # noqa: E402
 from crawler.text import ArticleText  # noqa: E402
 from fixtures.pages import known_url, page_bytes, records  # noqa: E402
 from fixtures.sources import fixture_pages  # noqa: E402
-from fixtures.texts import corpus_articles, seed_articles, story_articles  # noqa: E402
+from fixtures.texts import composed_articles, corpus_articles, seed_articles  # noqa: E402
 from spiders.base import read_article  # noqa: E402
 
 _FIRST_CALLS = """
@@ -45,7 +45,7 @@ print(imported - started, english - imported, chinese - english)
 
 def articles() -> list[tuple[str, str]]:
     """(body, language) of every text and real page."""
-    bodies = [t.body for t in seed_articles() + corpus_articles() + story_articles()]
+    bodies = [t.body for t in seed_articles() + corpus_articles() + composed_articles()]
     sources = load_sources()
     pages = [(url, page_bytes(rec)) for rec in records() if (url := known_url(rec))]
     pages += [(e["url"], e["path"].read_bytes()) for _, e in fixture_pages("article")]
