@@ -10,7 +10,8 @@ jieba decides where words begin and end, so a place name inside a longer word (�
 from __future__ import annotations
 
 import re
-from functools import cache
+from collections.abc import Iterable
+from functools import cache, lru_cache
 from typing import Any
 
 from crawler.chinese import CJK, has_cjk
@@ -98,13 +99,46 @@ _OPEN, _CLOSE = ("(", "（"), (")", "）")
 _COMMON = 500  # jieba's count of a word above which it is an everyday word, not a brand
 
 
+class _Suffixes:
+    """The longest of a set of suffixes that a word ends with, found by looking the word's own
+    endings up rather than by trying every suffix: what `next(x for x in longest_first if
+    w.endswith(x))` gives, at a cost bounded by the longest suffix's length."""
+
+    def __init__(self, suffixes: Iterable[str]) -> None:
+        self.words = frozenset(suffixes)
+        self.lengths = sorted({len(x) for x in self.words if x}, reverse=True)
+        self.last_chars = frozenset(x[-1] for x in self.words if x)
+        self.none = "" if "" in self.words else None  # what a word with no other suffix gets
+        # words recur across articles: each is looked up once per process
+        self.longest = lru_cache(maxsize=1 << 15)(self._longest)
+
+    def _longest(self, w: str) -> str | None:
+        if w[-1:] in self.last_chars:
+            for n in self.lengths:
+                if n <= len(w) and w[-n:] in self.words:
+                    return w[-n:]
+        return self.none
+
+
+@cache
+def _suffixes(lex: Lexicon, *keys: str) -> _Suffixes:
+    """The suffixes of these lists of lexicon.yml's zh section, once per lexicon."""
+    return _Suffixes(x for key in keys for x in lex.words["zh"][key])
+
+
+_SINGLE_STOP_ENDINGS = _Suffixes(_SINGLE_STOP)
+
+
 def _split_at(words: list[Word], ends: set[int]) -> list[Word]:
     """Words that run over the end of a gazetteer name are cut there: 姑苏区 + 吉旗, not 姑苏 +
     区吉旗 (the remainder keeps the word's tag)."""
     out: list[Word] = []
+    marks = bytearray(max(ends, default=0) + 1)
+    for e in ends:
+        marks[e] = 1
     for w, flag, s in words:
-        cut = next((e for e in range(s + 1, s + len(w)) if e in ends), None)
-        if cut is None:
+        cut = marks.find(1, s + 1, s + len(w)) if len(w) > 1 else -1  # the first end inside
+        if cut == -1:
             out.append((w, flag, s))
         else:
             out += [(w[: cut - s], flag, s), (w[cut - s :], flag, cut)]
@@ -153,10 +187,10 @@ def _reach_back(
 def _units(text: str, words: list[Word], lex: Lexicon) -> list[Span]:
     """跨国企业联合创新中心, 卡赫全球研发中心, 药物信息协会(DIA)苏州中心: centres, funds and
     societies whose names are ordinary words; four characters before the suffix at least."""
-    suffixes = sorted(lex.words["zh"]["unit_suffixes"], key=len, reverse=True)
+    suffixes = _suffixes(lex, "unit_suffixes")
     out = []
     for k, (w, _flag, s) in enumerate(words):
-        suffix = next((x for x in suffixes if w.endswith(x)), None)
+        suffix = suffixes.longest(w)
         if not suffix:
             continue
         b = _reach_back(words, k, lex)
@@ -182,10 +216,10 @@ def _covered(spans: list[Span], n: int) -> bytearray:
 def _venues(text: str, words: list[Word], lex: Lexicon) -> list[Span]:
     """邮政大厦, 观前商圈, 苏州港: a building, district or port named by the word before its
     suffix (港 only after a place name)."""
-    suffixes = sorted(lex.words["zh"]["venue_suffixes"], key=len, reverse=True)
+    suffixes = _suffixes(lex, "venue_suffixes")
     out = []
     for k, (w, _flag, s) in enumerate(words):
-        suffix = next((x for x in suffixes if w.endswith(x)), None)
+        suffix = suffixes.longest(w)
         if not suffix or k == 0:
             continue
         stem = w[: -len(suffix)]
@@ -306,10 +340,13 @@ def _gazetteer(text: str, lex: Lexicon, words: list[tuple[str, str, int]]) -> li
     matches: list[Match] = []
     i, n, chained = 0, len(text), -1
     while i < n:
-        if text[i] not in lex.zh_first_chars or (i not in starts and i != chained):
+        lengths = lex.zh_lengths.get(text[i])
+        if lengths is None or (i not in starts and i != chained):
             i += 1
             continue
-        for length in range(min(lex.max_zh_chars, n - i), 1, -1):
+        for length in lengths:  # longest first, only the lengths of names starting so
+            if length > n - i:
+                continue
             name = text[i : i + length]
             cands = lex.zh.get(name)
             if not cands:
@@ -360,14 +397,13 @@ def _org_type(name: str, lex: Lexicon, default: str = "government") -> str:
 
 def _suffixed(text: str, words: list[tuple[str, str, int]], lex: Lexicon) -> list[Span]:
     """Organisations and zones: a name ending in a suffix, reaching back over nouns."""
-    zh = lex.words["zh"]
-    org_suffixes = sorted(zh["org_suffixes"] + zh["party_markers"], key=len, reverse=True)
-    zone_suffixes = sorted(zh["zone_suffixes"], key=len, reverse=True)
+    org_suffixes = _suffixes(lex, "org_suffixes", "party_markers")
+    zone_suffixes = _suffixes(lex, "zone_suffixes")
     out = []
     for k, (w, flag, s) in enumerate(words):
-        zone = next((x for x in zone_suffixes if w.endswith(x)), None)
-        org = None if zone else next((x for x in org_suffixes if w.endswith(x)), None)
-        if not (zone or org) or w.endswith(tuple(_SINGLE_STOP)):
+        zone = zone_suffixes.longest(w)
+        org = None if zone else org_suffixes.longest(w)
+        if not (zone or org) or _SINGLE_STOP_ENDINGS.longest(w) is not None:
             continue
         b = k
         while b > 0 and _orgish(words[b - 1], lex) and s + len(w) - words[b - 1][2] <= 20:
@@ -375,9 +411,7 @@ def _suffixed(text: str, words: list[tuple[str, str, int]], lex: Lexicon) -> lis
         start, end = words[b][2], s + len(w)
         name = text[start:end]
         stem = name
-        while stem and (
-            x := next((x for x in org_suffixes + zone_suffixes if stem.endswith(x)), None)
-        ):
+        while stem and (x := _org_or_zone_suffix(stem, org_suffixes, zone_suffixes)):
             stem = stem[: -len(x)]
         if len(stem) < 2:
             continue  # 国联盟, 集团有限公司: no name before the suffixes
@@ -402,6 +436,12 @@ def _suffixed(text: str, words: list[tuple[str, str, int]], lex: Lexicon) -> lis
             ent = Entity(type="organization", name=name, subtype=_org_type(name, lex), name_zh=name)
         out.append(Span(start, end, ent))
     return out
+
+
+def _org_or_zone_suffix(stem: str, org: _Suffixes, zone: _Suffixes) -> str | None:
+    """The longest organisation suffix the stem ends with, else the longest zone suffix."""
+    found = org.longest(stem)
+    return found if found is not None else zone.longest(stem)
 
 
 def _name_lengths(text: str, p: int, flag_at: dict[int, str]) -> list[int]:
@@ -438,12 +478,12 @@ def _people(
     pinyin ("Cao Lubao") and name_zh the simplified characters, so one person is one entity
     in Chinese and English articles."""
     zh = lex.words["zh"]
-    titles = sorted(zh["title_words"], key=len, reverse=True)
+    titles = _suffixes(lex, "title_words")
     org_suffixes = tuple(zh["org_suffixes"] + zh["party_markers"])
     flag_at = {s: f for _, f, s in words}
     out: list[Span] = []
     for k, (w, _flag, s) in enumerate(words):
-        title_word = next((t for t in titles if w.endswith(t)), None)
+        title_word = titles.longest(w)
         if not title_word:
             continue
         p = s + len(w)
@@ -474,7 +514,7 @@ def _people(
 
 
 def _title_parts(
-    words: list[Word], k: int, title_word: str, titles: list[str], lex: Lexicon
+    words: list[Word], k: int, title_word: str, titles: _Suffixes, lex: Lexicon
 ) -> list[tuple[int, int, int]]:
     """(start, role start, end) of each title before a name: the body that holds the post, then
     the post with its 代 / 副 / 常务. 苏州高新区党工委副书记、虎丘区代区长 is two titles."""
@@ -492,7 +532,7 @@ def _title_parts(
         prev = b - 2
         if prev < 0 or words[b - 1][0] != "、":
             break
-        title_word = next((t for t in titles if words[prev][0].endswith(t)), "")
+        title_word = titles.longest(words[prev][0]) or ""
         if not title_word:
             break
         k = prev
@@ -560,7 +600,7 @@ def _byline_pattern(labels: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(rf"(?<![\u4e00-\u9fff])({alternation})[ \t\u3000]*[：:]?[ \t\u3000]*")
 
 
-def _surname_titles(text: str, original: str, people: list[Span], titles: list[str]) -> list[Span]:
+def _surname_titles(text: str, original: str, people: list[Span], titles: _Suffixes) -> list[Span]:
     """曹书记 after 曹路宝: the surname and a title, tied to the article's one person with that
     surname."""
     by_surname: dict[str, set[str]] = {}
@@ -574,7 +614,7 @@ def _surname_titles(text: str, original: str, people: list[Span], titles: list[s
         return []
     taken = {(s.start, s.end) for s in people}
     out = []
-    pattern = _surname_title_pattern(tuple(sorted(unique)), tuple(titles))
+    pattern = _surname_title_pattern(tuple(sorted(unique)), tuple(sorted(titles.words)))
     for m in pattern.finditer(text):
         if (m.start(1), m.end(1)) in taken:
             continue

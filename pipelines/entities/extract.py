@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
 from dataclasses import replace
 
 from crawler.items import Entity, Mention
@@ -28,6 +29,7 @@ from .tokens import tokenize
 
 log = logging.getLogger(__name__)
 _LATIN = re.compile(r"[A-Za-z]{2}")
+_WORDISH = re.compile(r"[\w-]")  # what may not touch a name found again
 _ACRONYM_DEF = re.compile(r"\s*[（(]([A-Z][A-Za-z0-9&]{1,9})[)）]")
 
 
@@ -135,8 +137,8 @@ def _acronyms(text: str, spans: list[Span]) -> list[Span]:
         initials = "".join(w[0] for w in re.findall(r"[A-Za-z]+", s.entity.name) if w[0].isupper())
         if not acronym.isupper() or acronym[0] != initials[:1]:
             continue
-        for occ in re.finditer(rf"(?<![\w-]){re.escape(acronym)}(?![\w-])", text):
-            out.append(Span(occ.start(), occ.end(), s.entity, strength=s.strength))
+        for start in _occurrences(text, acronym, before=True, after=True):
+            out.append(Span(start, start + len(acronym), s.entity, strength=s.strength))
     return out
 
 
@@ -148,11 +150,26 @@ def _repeats(text: str, spans: list[Span]) -> list[Span]:
             seen.setdefault(text[s.start : s.end], s.entity)
     out = []
     for surface, ent in seen.items():
-        bound = r"(?<![\w-])" if surface[:1].isascii() else ""
-        end = r"(?![\w-])" if surface[-1:].isascii() else ""
-        for m in re.finditer(bound + re.escape(surface) + end, text):
-            out.append(Span(m.start(), m.end(), ent, strength=-1))
+        before, after = surface[:1].isascii(), surface[-1:].isascii()
+        for start in _occurrences(text, surface, before, after):
+            out.append(Span(start, start + len(surface), ent, strength=-1))
     return out
+
+
+def _occurrences(text: str, surface: str, before: bool, after: bool) -> Iterator[int]:
+    r"""Starts of `surface` in `text`, left to right and not overlapping, that no word character
+    or hyphen touches (on the sides asked for): what `re.finditer` gives for the surface with
+    `(?<![\w-])` / `(?![\w-])` around it, without compiling a pattern per name."""
+    n = len(surface)
+    p = text.find(surface)
+    while p != -1:
+        if (before and p > 0 and _WORDISH.match(text, p - 1)) or (
+            after and _WORDISH.match(text, p + n)
+        ):
+            p = text.find(surface, p + 1)
+        else:
+            yield p
+            p = text.find(surface, p + n)
 
 
 def _settle(spans: list[Span]) -> list[Span]:

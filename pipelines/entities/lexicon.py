@@ -30,6 +30,7 @@ _LEVEL_RANK = {
     "county": 3,
     "park": 4,
 }
+_INITIALS = re.compile(r"(?:[A-Za-z]\.)+")
 _WORD = re.compile(r"[^\s,;:!?\"“”()\[\]{}<>|/]+")
 
 
@@ -38,7 +39,7 @@ def norm_key(phrase: str) -> str:
     """The lookup key of a phrase: casefolded words, straight apostrophes, hyphens as spaces."""
     words = []
     for w in _WORD.findall(phrase.replace("’", "'").replace("-", " ")):
-        w = w.rstrip(".") if not re.fullmatch(r"(?:[A-Za-z]\.)+", w) else w
+        w = w.rstrip(".") if not _INITIALS.fullmatch(w) else w
         if w:
             words.append(w.casefold())
     return " ".join(words)
@@ -71,8 +72,8 @@ class Lexicon:
     syllables: frozenset[str] = frozenset()
     max_en_words: int = 1
     en_first_words: frozenset[str] = frozenset()  # first word of every English key
-    max_zh_chars: int = 1
-    zh_first_chars: frozenset[str] = frozenset()
+    # first character of every Chinese name -> the lengths of the names it starts, longest first
+    zh_lengths: dict[str, tuple[int, ...]] = field(default_factory=dict)
     # division code -> (province, prefecture-level city) names, for faceting places
     areas: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
 
@@ -102,7 +103,6 @@ class Lexicon:
         bucket = self.zh.setdefault(name, [])
         if all(c.entity.id != cand.entity.id for c in bucket):
             bucket.append(cand)
-        self.max_zh_chars = max(self.max_zh_chars, len(name))
 
     def lookup_en(self, key: str, surface: str) -> list[Candidate]:
         return [c for c in self.en.get(key, ()) if c.exact_case is None or c.exact_case == surface]
@@ -272,7 +272,10 @@ def load() -> Lexicon:
         if line.strip() and not line.startswith("#")
     )
     lex.syllables = frozenset((DATA / "pinyin.txt").read_text(encoding="ascii").split())
-    lex.zh_first_chars = frozenset(k[0] for k in lex.zh)
+    lengths: dict[str, set[int]] = {}
+    for name in lex.zh:
+        lengths.setdefault(name[0], set()).add(len(name))
+    lex.zh_lengths = {c: tuple(sorted(ns, reverse=True)) for c, ns in lengths.items()}
     lex.en_first_words = frozenset(k.split(" ", 1)[0] for k in lex.en)
     for candidates in (*lex.en.values(), *lex.zh.values()):
         for candidate in candidates:

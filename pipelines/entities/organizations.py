@@ -16,6 +16,7 @@ is research), by the order party > company suffix > university > research > medi
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 
 from crawler.items import Entity
@@ -165,8 +166,19 @@ def _named(toks: list[Token], start: int, end: int, lex: Lexicon) -> bool:
     )
 
 
-def _suffix_set(lex: Lexicon, key: str) -> list[tuple[str, ...]]:
-    return sorted((tuple(norm_key(h).split()) for h in lex.words[key]), key=len, reverse=True)
+@dataclass(frozen=True)
+class _Endings:
+    """Phrases by their key words, with the lengths they come in, so that a phrase's endings
+    are looked up rather than compared with every phrase."""
+
+    phrases: frozenset[tuple[str, ...]]
+    lengths: tuple[int, ...]  # the phrases' lengths in words, none zero
+
+
+@cache
+def _suffix_set(lex: Lexicon, key: str) -> _Endings:
+    phrases = frozenset(tuple(norm_key(h).split()) for h in lex.words[key])
+    return _Endings(phrases, tuple(sorted({len(p) for p in phrases if p})))
 
 
 def org_type(words: list[str], heads: dict[str, str]) -> str | None:
@@ -240,9 +252,11 @@ def chains(
     return out
 
 
-def _ends_with(words: list[str], suffixes: list[tuple[str, ...]]) -> bool:
+def _ends_with(words: list[str], suffixes: _Endings) -> bool:
     low = tuple(norm_key(" ".join(words)).split())
-    return any(len(low) >= len(s) and low[-len(s) :] == s for s in suffixes)
+    if not low:
+        return () in suffixes.phrases
+    return any(low[-n:] in suffixes.phrases for n in suffixes.lengths if n <= len(low))
 
 
 def _zone(words: list[str], lex: Lexicon) -> bool:
@@ -404,6 +418,12 @@ def _context_phrases(lex: Lexicon) -> dict[tuple[str, ...], int]:
     return {p: len(p) for p in phrases}
 
 
+@cache
+def _context_last_words(lex: Lexicon) -> frozenset[str]:
+    """The last word of every context phrase: a token that is none of them ends no phrase."""
+    return frozenset(p[-1] for p in _context_phrases(lex) if p)
+
+
 def _contexts(
     text: str, toks: list[Token], lex: Lexicon, heads: dict[str, str], blocked: set[int]
 ) -> list[Span]:
@@ -412,10 +432,11 @@ def _contexts(
     person, a title or only ordinary words. Names with a head noun are left to the chains."""
     phrases = _context_phrases(lex)
     longest = max(phrases.values(), default=0)
+    last_words = _context_last_words(lex)
     out = []
     n = len(toks)
     for i in range(n - 1):
-        if not any(
+        if toks[i].lower not in last_words or not any(
             tuple(t.lower for t in toks[i - k + 1 : i + 1]) in phrases
             for k in range(1, longest + 1)
             if i - k + 1 >= 0

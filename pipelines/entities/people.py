@@ -24,6 +24,8 @@ from .tokens import Token, bracketed, corporate_comma, joined
 _CONNECTORS = frozenset({"of", "the", "and", "for", "&", "in", "at", "on"})
 _TITLE_LEAD = frozenset({"a", "an", "the", "also", "currently", "now", "then", "formerly", "still"})
 _INITIAL = re.compile(r"[A-Z]\.")
+_COMMA = re.compile(r", ?")
+_LINE_END = re.compile(r"[ \t]*(?:\n|$)")
 _REPORTING = re.compile(r"\b(?:said|says|told|added|noted|stressed|explained)\b")
 
 
@@ -43,6 +45,7 @@ def _build_lists(lex: Lexicon) -> dict[str, frozenset[str]]:
     return {
         "title": frozenset(t.casefold() for t in w["title_words"]),
         "prefix": frozenset(norm_key(t) for t in w["prefix_titles"]),
+        "prefix_last": frozenset(norm_key(t).rsplit(" ", 1)[-1] for t in w["prefix_titles"]),
         "labels": frozenset(w["name_labels"]),
         "heads": frozenset(heads),
         "events": frozenset(e.casefold() for e in w["event_words"] if " " not in e),
@@ -192,6 +195,11 @@ def _coordinated_name(text: str, toks: list[Token], i: int, lex: Lexicon) -> tup
 def _prefix_title_before(text: str, toks: list[Token], i: int, lex: Lexicon) -> int:
     """Number of tokens before index i that form a title such as "Vice Mayor" (0 if none)."""
     L = lists(lex)
+    if i == 0 or not joined(text, toks[i - 1], toks[i]):
+        return 0  # every title tried below ends right before token i
+    last = norm_key(toks[i - 1].text)
+    if last and last.rsplit(" ", 1)[-1] not in L["prefix_last"]:
+        return 0  # each phrase's key ends with the key of its last token (norm_key is per word)
     for k in (3, 2, 1):
         if i - k < 0:
             continue
@@ -211,7 +219,7 @@ def _title_before_comma(
     right before ", <name>" (character span), or None. Capitalised words other than title words
     stop it, so "In Beijing, Wang Wei" is no title."""
     L = lists(lex)
-    if i == 0 or not re.fullmatch(r", ?", text[toks[i - 1].full_end : toks[i].start]):
+    if i == 0 or not _COMMA.fullmatch(text, toks[i - 1].full_end, toks[i].start):
         return None
     k = i - 1
     first = None
@@ -270,7 +278,7 @@ def read_title(
 def _listed_title(text: str, toks: list[Token], i: int, j: int, titles: frozenset[str]) -> bool:
     """ "founder, chairman and CEO of NIO": title words listed with commas before the rest."""
     return (
-        re.fullmatch(r", ?", text[toks[j - 1].full_end : toks[j].start]) is not None
+        _COMMA.fullmatch(text, toks[j - 1].full_end, toks[j].start) is not None
         and toks[j].lower in titles
         and all(t.lower in titles or t.lower == "and" for t in toks[i:j])
     )
@@ -310,6 +318,8 @@ def find_people(text: str, toks: list[Token], lex: Lexicon) -> list[Span]:
     by_start = {t.start: k for k, t in enumerate(toks)}
     # Titled names: "Minister Tanazaki Jiabang", "Vice Mayor Wang Wei".
     for i in range(1, len(toks)):
+        if not toks[i].cap and i not in names:
+            continue  # no name starts here (a name's first word is capitalised)
         k = _prefix_title_before(text, toks, i, lex)
         if not k:
             continue
@@ -330,13 +340,13 @@ def find_people(text: str, toks: list[Token], lex: Lexicon) -> list[Span]:
         if i is None:
             continue
         n = names[i][1] - i if i in names else _name_after(text, toks, i, lex)
-        alone = n == 1 and re.match(r"[ \t]*(?:\n|$)", text[toks[i].full_end :]) is not None
+        alone = n == 1 and _LINE_END.match(text, toks[i].full_end) is not None
         if n >= 2 or (n == 1 and (toks[i].text in lex.surnames or alone)):
             names.setdefault(i, (i, i + n))
             titles[i] = (m.start(1), m.end(1))
     # "<Name>, <title>" and reporting verbs, for names of any origin.
     for i in range(len(toks)):
-        if i in names:
+        if i in names or not toks[i].cap:
             continue
         n = _name_after(text, toks, i, lex)
         if n < 2 or (

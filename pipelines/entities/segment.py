@@ -15,171 +15,301 @@ text checked when it was written); the cost per character is bounded whatever th
 
 from __future__ import annotations
 
+import importlib.util
 import logging
+import marshal
+import os
 import re
 from functools import cache
+from importlib import metadata
+from math import log
+from pathlib import Path
 from typing import Any
 
-_HAN = re.compile(r"[\u4e00-\u9fd5]")  # what jieba's HMM works on
+_log = logging.getLogger(__name__)
 _BEAM = 16
 _FLOOR = -3.14e100  # jieba's log-probability of an unseen emission
 
 Word = tuple[str, str, int]  # word, part-of-speech flag, start offset
+Row = dict[Any, tuple[float, Any]]  # state -> (log probability, previous state)
+
+
+class _Model:
+    """jieba's dictionary, tags, HMM tables and the patterns its tagger splits text with.
+
+    Read once per process from a cache file of plain data (`_cached`), since importing
+    jieba.posseg (which reads dict.txt for the tags) and loading jieba's own dictionary cache
+    cost over a second; only the first start after jieba changes reads jieba itself."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.freq: dict[str, int] = dict(
+            zip(data["words"].split("\n"), data["counts"], strict=True)
+        )
+        self.logtotal = log(data["total"])
+        self.tags: dict[str, str] = dict(zip(data["tagged"].split("\n"), data["tags"], strict=True))
+        self.states: dict[str, tuple[Any, ...]] = data["states"]
+        self.start_p: dict[Any, float] = data["start_p"]
+        self.trans_p: dict[Any, dict[Any, float]] = data["trans_p"]
+        self.emit_p: dict[Any, dict[str, float]] = data["emit_p"]
+        self.follows = {y0: frozenset(follow) for y0, follow in self.trans_p.items()}
+        patterns = {name: re.compile(p) for name, p in data["patterns"].items()}
+        self.han_internal, self.skip_internal = patterns["han_internal"], patterns["skip_internal"]
+        self.han_detail, self.skip_detail = patterns["han_detail"], patterns["skip_detail"]
+        self.num, self.eng = patterns["num"], patterns["eng"]
+
+
+def _from_jieba() -> dict[str, Any]:
+    """Everything `_Model` needs, read from jieba (its dictionary through jieba's own cache)."""
+    import jieba
+    import jieba.posseg as posseg
+
+    jieba.setLogLevel(logging.WARNING)
+    tokenizer = posseg.dt.tokenizer
+    tokenizer.check_initialized()
+    names = ("han_internal", "skip_internal", "han_detail", "skip_detail", "num", "eng")
+    return {
+        "words": "\n".join(tokenizer.FREQ),
+        "counts": list(tokenizer.FREQ.values()),
+        "total": tokenizer.total,
+        "tagged": "\n".join(posseg.dt.word_tag_tab),
+        "tags": list(posseg.dt.word_tag_tab.values()),
+        "states": posseg.char_state_tab_P,
+        "start_p": posseg.start_P,
+        "trans_p": posseg.trans_P,
+        "emit_p": posseg.emit_P,
+        "patterns": {name: getattr(posseg, "re_" + name).pattern for name in names},
+    }
+
+
+def _cache_file() -> Path | None:
+    """Where the model's data is kept between runs, named after the installed jieba and its
+    dictionary file (a new jieba or dictionary gets a new file); None if jieba is missing."""
+    spec = importlib.util.find_spec("jieba")
+    if spec is None or spec.origin is None:
+        return None
+    try:
+        stat = (Path(spec.origin).parent / "dict.txt").stat()
+        folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "yrdnews"
+    except (OSError, RuntimeError):  # no dictionary file to name it after, or no home folder
+        return None
+    stamp = f"{metadata.version('jieba')}-{stat.st_size}-{stat.st_mtime_ns}"
+    return folder / f"segment-{stamp}.marshal"
+
+
+def _cached() -> dict[str, Any]:
+    """The model's data from the cache file, made from jieba when missing. A cache that cannot
+    be read or written only costs time."""
+    path = _cache_file()
+    if path is not None:
+        try:
+            data: dict[str, Any] = marshal.loads(path.read_bytes())
+            return data
+        except (OSError, EOFError, ValueError, TypeError):
+            pass
+    data = _from_jieba()
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            part = path.with_suffix(f".{os.getpid()}.part")
+            part.write_bytes(marshal.dumps(data))
+            os.replace(part, path)  # whole or absent: a concurrent reader never sees half a file
+        except OSError:
+            _log.warning("could not write the segmenter cache %s", path)
+    return data
 
 
 @cache
-def _model() -> Any:
-    import jieba
-    import jieba.posseg
-
-    jieba.setLogLevel(logging.WARNING)
-    jieba.posseg.dt.tokenizer.check_initialized()
-    return jieba.posseg
+def _model() -> _Model:
+    return _Model(_cached())
 
 
 def words(text: str) -> list[Word]:
     """(word, flag, start) for every word of `text`, as jieba's `posseg.cut` splits and tags
     them; offsets follow from the word lengths."""
-    posseg = _model()
+    model = _model()
     out: list[Word] = []
     pos = 0
-    for block in posseg.re_han_internal.split(text):
+    for block in model.han_internal.split(text):
         if not block:
             continue
-        if posseg.re_han_internal.match(block):
-            out.extend(_block(block, pos))
-        else:  # punctuation and spaces, one word per character (a blank run is one word)
-            for chunk in posseg.re_skip_internal.split(block):
-                if posseg.re_skip_internal.match(chunk):
+        if model.han_internal.match(block):
+            _block(model, block, pos, out)
+        else:  # punctuation and blanks: one word per character (and per "\r\n"), all tagged x;
+            # jieba's tests for m and eng never hold here, as the blocks above take every
+            # digit, Latin letter and full stop
+            for chunk in model.skip_internal.split(block):
+                if model.skip_internal.match(chunk):
                     out.append((chunk, "x", pos))
-                    pos += len(chunk)
-                    continue
-                for char in chunk:
-                    flag = "m" if posseg.re_num.match(char) else "x"
-                    if flag == "x" and posseg.re_eng.match(chunk):
-                        flag = "eng"
-                    out.append((char, flag, pos))
-                    pos += 1
+                else:
+                    out.extend((char, "x", pos + i) for i, char in enumerate(chunk))
+                pos += len(chunk)
             continue
         pos += len(block)
     return out
 
 
-def _block(block: str, offset: int) -> list[Word]:
+def _route(model: _Model, block: str) -> list[int]:
+    """End of the dictionary word starting at each offset on the most probable path: jieba's
+    `get_DAG` and `calc` in one pass (the same sums in the same order, so the same path; ties
+    go to the longer word, as jieba's `max` over (score, end) pairs does)."""
+    freq, logtotal = model.freq, model.logtotal
+    n = len(block)
+    score = [0.0] * (n + 1)
+    ends = [0] * (n + 1)
+    for idx in range(n - 1, -1, -1):
+        best = end = None
+        i = idx
+        f = freq.get(block[idx])
+        while f is not None:  # a word or the prefix of one (count 0)
+            if f:
+                total = log(f) - logtotal + score[i + 1]
+                if best is None or total >= best:
+                    best, end = total, i
+            i += 1
+            if i == n:
+                break
+            f = freq.get(block[idx : i + 1])
+        if best is None:  # no dictionary word starts here: the character alone
+            best, end = -logtotal + score[idx + 1], idx
+        score[idx] = best
+        ends[idx] = end + 1
+    return ends
+
+
+def _block(model: _Model, block: str, offset: int, out: list[Word]) -> None:
     """Dictionary words of a run of Han, Latin and digits; the one-character words between
     them are read again by the HMM, which finds names and other new words."""
-    posseg = _model()
-    tokenizer = posseg.dt.tokenizer
-    route: dict[int, tuple[float, int]] = {}
-    tokenizer.calc(block, tokenizer.get_DAG(block), route)
-    out: list[Word] = []
+    ends = _route(model, block)
+    tags = model.tags
     single = 0  # start of the pending run of one-character words
     x = 0
     while x < len(block):
-        y = route[x][1] + 1
+        y = ends[x]
         if y - x > 1:
-            out.extend(_singles(block, single, x, offset))
-            out.append((block[x:y], _tag(block[x:y]), offset + x))
+            if single < x:
+                _singles(model, block, single, x, offset, out)
+            word = block[x:y]
+            out.append((word, tags.get(word, "x"), offset + x))
             single = y
         x = y
-    out.extend(_singles(block, single, len(block), offset))
-    return out
+    _singles(model, block, single, len(block), offset, out)
 
 
-def _singles(block: str, start: int, end: int, offset: int) -> list[Word]:
+def _singles(model: _Model, block: str, start: int, end: int, offset: int, out: list[Word]) -> None:
     """A run of one-character dictionary words: one word, a known word read character by
     character, or Han stretches for the HMM and Latin/digit stretches as `eng` / `m`."""
-    posseg = _model()
+    if end <= start:
+        return
     run = block[start:end]
-    if len(run) <= 1 or posseg.dt.tokenizer.FREQ.get(run):
-        return [(c, _tag(c), offset + start + i) for i, c in enumerate(run)]
-    out: list[Word] = []
+    if len(run) <= 1 or model.freq.get(run):
+        tags = model.tags
+        out.extend((c, tags.get(c, "x"), offset + start + i) for i, c in enumerate(run))
+        return
     pos = offset + start
-    for part in posseg.re_han_detail.split(run):
+    for part in model.han_detail.split(run):
         if not part:
             continue
-        if posseg.re_han_detail.match(part):
-            out.extend(_han(part, pos))
+        if model.han_detail.match(part):
+            _han(model, part, pos, out)
         else:
-            for piece in posseg.re_skip_detail.split(part):
+            for piece in model.skip_detail.split(part):
                 if piece:
-                    flag = "m" if posseg.re_num.match(piece) else "eng"
-                    if not posseg.re_eng.match(piece) and flag != "m":
+                    flag = "m" if model.num.match(piece) else "eng"
+                    if not model.eng.match(piece) and flag != "m":
                         flag = "x"
                     out.append((piece, flag, pos))
                     pos += len(piece)
             continue
         pos += len(part)
-    return out
 
 
-def _han(run: str, offset: int) -> list[Word]:
+def _han(model: _Model, run: str, offset: int, out: list[Word]) -> None:
     """Characters the HMM has never seen are words of their own; the stretches between are
     decoded by the HMM."""
-    known = _model().char_state_tab_P
-    out: list[Word] = []
+    known = model.states
     begin = 0
     for i, char in enumerate(run):
         if char not in known:
             if i > begin:
-                out.extend(_hmm(run, begin, i, offset))
-            out.append((char, _tag(char), offset + i))
+                _hmm(model, run[begin:i], offset + begin, out)
+            out.append((char, model.tags.get(char, "x"), offset + i))
             begin = i + 1
     if begin < len(run):
-        out.extend(_hmm(run, begin, len(run), offset))
-    return out
+        _hmm(model, run[begin:], offset + begin, out)
 
 
 def frequency(word: str) -> int:
     """jieba's dictionary count of a word (0 when it is not in the dictionary)."""
-    return _model().dt.tokenizer.FREQ.get(word) or 0
+    return _model().freq.get(word) or 0
 
 
-def _tag(word: str) -> str:
-    return _model().dt.word_tag_tab.get(word, "x")
+def _beam(row: Row) -> list[tuple[Any, float]]:
+    """The `_BEAM` best states of a row with their scores, best first, ties in the row's order
+    (what a stable sort by descending score keeps)."""
+    ranked = sorted([(-p, k, y) for k, (y, (p, _)) in enumerate(row.items())])[:_BEAM]
+    return [(y, -neg) for neg, _, y in ranked]
 
 
-def _hmm(text: str, start: int, end: int, offset: int) -> list[Word]:
-    """New words in text[start:end] (every character known to the model), by beam Viterbi."""
-    posseg = _model()
-    states, start_p, trans_p, emit_p = (
-        posseg.char_state_tab_P,
-        posseg.start_P,
-        posseg.trans_P,
-        posseg.emit_P,
-    )
-    chars = text[start:end]
-    # best[t][state] = (log probability, previous state)
-    best = [_starts(chars[0], states, start_p, emit_p)]
-    for t in range(1, len(chars)):
-        c = chars[t]
-        prev = sorted(best[-1].items(), key=lambda kv: kv[1][0], reverse=True)[:_BEAM]
-        row: dict[Any, tuple[float, Any]] = {}
-        for y in states[c]:
-            options = [(p + trans_p[y0][y], y0) for y0, (p, _) in prev if y in trans_p[y0]]
-            if options:
-                score, back = max(options, key=lambda o: o[0])
-                row[y] = (score + emit_p[y].get(c, _FLOOR), back)
-        if not row:  # no known transition: a new word starts here
-            row = _starts(c, states, start_p, emit_p)
-        best.append(row)
-    state = max(best[-1], key=lambda y: best[-1][y][0])
+def _hmm(model: _Model, chars: str, offset: int, out: list[Word]) -> None:
+    """New words in `chars` (every character known to the model), by beam Viterbi."""
+    if len(chars) == 1:  # most runs: a character alone, in its best opening state
+        out.append((chars, _lone_flag(model, chars), offset))
+        return
+    states, trans_p, emit_p, follow_sets = model.states, model.trans_p, model.emit_p, model.follows
+    best = [_starts(model, chars[0])]
+    for c in chars[1:]:
+        allowed = _state_set(model, c)
+        # For each state of c, the best of the previous character's best states that can
+        # lead to it: each previous state (best first) is paired only with the states it
+        # leads to, and a later one replaces an earlier one only by scoring higher.
+        tops: dict[Any, tuple[float, Any]] = {}
+        for y0, p in _beam(best[-1]):
+            follow = trans_p[y0]
+            for y in allowed & follow_sets[y0]:
+                score = p + follow[y]
+                top = tops.get(y)
+                if top is None or score > top[0]:
+                    tops[y] = (score, y0)
+        row: Row = {}
+        for y in states[c]:  # in the model's order of states, as the rows are read
+            top = tops.get(y)
+            if top is not None:
+                row[y] = (top[0] + emit_p[y].get(c, _FLOOR), top[1])
+        best.append(row or _starts(model, c))  # no known transition: a new word starts here
+    state = _best_state(best[-1])
     path = [state]
     for t in range(len(chars) - 1, 0, -1):
-        state = best[t][state][1] or max(best[t - 1], key=lambda y: best[t - 1][y][0])
+        state = best[t][state][1] or _best_state(best[t - 1])
         path.append(state)
     path.reverse()
-    out: list[Word] = []
     begin = 0
-    for i, (bmes, _) in enumerate(path):
+    for i, (bmes, flag) in enumerate(path):
         if i + 1 == len(path) or bmes in "ES" or path[i + 1][0] in "BS":
-            out.append((chars[begin : i + 1], path[i][1], offset + start + begin))
+            out.append((chars[begin : i + 1], flag, offset + begin))
             begin = i + 1
-    return out
 
 
-def _starts(char: str, states: Any, start_p: Any, emit_p: Any) -> dict[Any, tuple[float, Any]]:
-    """The states a word can start in, scored as at the start of a sentence."""
-    row = {y: (start_p[y] + emit_p[y].get(char, _FLOOR), None) for y in states[char]}
+@cache
+def _state_set(model: _Model, char: str) -> frozenset[Any]:
+    return frozenset(model.states[char])
+
+
+def _best_state(row: Row) -> Any:
+    return max(row, key=lambda y: row[y][0])
+
+
+@cache
+def _lone_flag(model: _Model, char: str) -> str:
+    """The tag of a character the HMM reads alone: that of its best opening state."""
+    flag: str = _best_state(_starts(model, char))[1]
+    return flag
+
+
+@cache
+def _starts(model: _Model, char: str) -> Row:
+    """The states a word can start in, scored as at the start of a sentence (one row per
+    character, shared: rows are never changed)."""
+    start_p, emit_p = model.start_p, model.emit_p
+    row = {y: (start_p[y] + emit_p[y].get(char, _FLOOR), None) for y in model.states[char]}
     opening = {y: v for y, v in row.items() if y[0] in "BS"}
     return opening or row

@@ -9,7 +9,7 @@ which is how names and titles hang together.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 _RAW = re.compile(
     r"[^\s,;:!?\"“”()\[\]{}<>|/—–•·\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+|[\u4e00-\u9fff]+"
@@ -21,49 +21,54 @@ _ABBREV = MONTH_ABBREVIATIONS | frozenset(
     ["co", "ltd", "inc", "corp", "mr", "mrs", "ms", "dr", "prof", "no", "st", "jr", "sr"]
 )  # fmt: skip
 _POSSESSIVE = re.compile(r"(?:['’]s|s['’]|['’])$")
+_POSSESSIVE_ENDS = ("'", "’", "s")
+_QUOTES = "'‘’"
+_INITIALS = re.compile(r"(?:[A-Za-z]\.)+")
 _CORPORATE = frozenset(
     {"co.", "co", "ltd.", "ltd", "inc.", "inc", "corp.", "corp", "llc", "plc", "limited"}
 )
+_COMMA = re.compile(r", ?")
 _JOIN = re.compile(r"[ \t\u00a0]+")
 _POSSESSIVE_IN_NAMES = frozenset({"People", "Workers", "Women", "Children", "Farmers"})
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Token:
     text: str  # core: no trailing full stop (unless an abbreviation), no possessive
     start: int
     end: int  # end of the core
     full_end: int  # end including possessive / full stop
     possessive: bool = False
+    # Derived from `text` once, since every pattern asks for them many times per token.
+    lower: str = field(init=False, compare=False)  # casefolded
+    cap: bool = field(init=False, compare=False)  # proper-noun shape: capital first letter,
+    # or a digit followed by capitals (3M, 5G)
 
-    @property
-    def cap(self) -> bool:
-        """Proper-noun shape: capital first letter, or a digit followed by capitals (3M, 5G)."""
+    def __post_init__(self) -> None:
         t = self.text
-        return t[:1].isupper() or (t[:1].isdigit() and any(c.isupper() for c in t))
-
-    @property
-    def lower(self) -> str:
-        return self.text.casefold()
+        self.lower = t.casefold()
+        self.cap = t[:1].isupper() or (t[:1].isdigit() and any(c.isupper() for c in t))
 
 
 def tokenize(text: str) -> list[Token]:
     tokens = []
     for m in _RAW.finditer(text):
         word, start = m.group(), m.start()
-        lead = len(word) - len(word.lstrip("'‘’"))
-        word, start = word[lead:], start + lead
+        if word[0] in _QUOTES:
+            lead = len(word) - len(word.lstrip(_QUOTES))
+            word, start = word[lead:], start + lead
         end = start + len(word)
         core = word
         if core.endswith(".") and not (
-            core[:-1].casefold() in _ABBREV or re.fullmatch(r"(?:[A-Za-z]\.)+", core)
+            core[:-1].casefold() in _ABBREV or _INITIALS.fullmatch(core)
         ):
             core = core.rstrip(".")
         possessive = False
-        pm = _POSSESSIVE.search(core)
+        # only a word ending in an apostrophe or an s can end in a possessive
+        pm = _POSSESSIVE.search(core) if core[-1:] in _POSSESSIVE_ENDS else None
         if pm and len(core) > pm.end() - pm.start() + 1 and core[: pm.start()][-1:].isalpha():
             core, possessive = core[: pm.start()], True
-        core = core.rstrip("'‘’")
+        core = core.rstrip(_QUOTES)
         if core:
             tokens.append(Token(core, start, start + len(core), end, possessive))
     return tokens
@@ -83,7 +88,7 @@ def corporate_comma(text: str, toks: list[Token], j: int) -> bool:
     return (
         j > 0
         and toks[j].lower in _CORPORATE
-        and bool(re.fullmatch(r", ?", text[toks[j - 1].full_end : toks[j].start]))
+        and bool(_COMMA.fullmatch(text, toks[j - 1].full_end, toks[j].start))
     )
 
 
