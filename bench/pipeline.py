@@ -161,9 +161,10 @@ def newsplease(pages: list[Page], folder: Path, venv: Path | None) -> tuple[floa
     return float(done.stdout.split()[-1]), "ok"
 
 
-def stages(pages: list[Page], folder: Path) -> tuple[dict[str, float], int, str]:
+def stages(pages: list[Page], folder: Path, profiled: bool) -> tuple[dict[str, float], int, str]:
     """CPU seconds per stage over the pages, run in this process as the crawl runs them, and
-    the profile of the entities stage (top functions by own time)."""
+    with `profiled` the profile of the entities stage (top functions by own time; the
+    profiler slows the stage, so its time is then not comparable)."""
     sources = load_sources()
     db = open_db(folder / "stages.db")
     spent = dict.fromkeys(("page", "figures", "entities", "store"), 0.0)
@@ -184,11 +185,15 @@ def stages(pages: list[Page], folder: Path) -> tuple[dict[str, float], int, str]
             continue
         text = ArticleText(article.body, article.lang, article.published_at)
         article.figures = timed("figures", extract_figures, text)
-        profile.enable()
+        if profiled:
+            profile.enable()
         article.mentions = timed("entities", extract_entities, text)
-        profile.disable()
+        if profiled:
+            profile.disable()
         timed("store", store_article, db, article)
         articles += 1
+    if not profiled:
+        return spent, articles, ""
     out = StringIO()
     pstats.Stats(profile, stream=out).sort_stats("tottime").print_stats(12)
     return spent, articles, out.getvalue()
@@ -236,7 +241,7 @@ def main() -> None:
                     f"news-please from_html: {np_cpu:.1f} s CPU = {n / np_cpu:.1f} pages/s, "
                     f"{1000 * np_cpu / n:.1f} ms/page; news-please/pipeline = {np_cpu / run['cpu']:.2f}x"
                 )
-        spent, stored, profile = stages(pages[: args.sample], folder)
+        spent, stored, profile = stages(pages[: args.sample], folder, args.profile)
         total = sum(spent.values())
         print(
             f"stages on {args.sample} pages ({stored} articles), in process: "

@@ -333,8 +333,10 @@ def find_people(text: str, toks: list[Token], lex: Lexicon) -> list[Span]:
                 names.setdefault(shared[0], shared)
                 titles[shared[0]] = titles[i]
     # Labelled names: "Editor: Yang Meiping".
+    # Longest label first, so the pattern (and its match) is the same whatever the hash seed.
+    labels = sorted(L["labels"], key=lambda label: (-len(label), label))
     for m in re.finditer(
-        r"(?m)(?:^|(?<=\s))(" + "|".join(map(re.escape, L["labels"])) + r")\s*[:：]\s*", text
+        r"(?m)(?:^|(?<=\s))(" + "|".join(map(re.escape, labels)) + r")\s*[:：]\s*", text
     ):
         i = by_start.get(m.end())
         if i is None:
