@@ -23,7 +23,9 @@ from spiders.urls import read_urls  # noqa: E402
 
 def url_list(count: int) -> str:
     """`count` URLs as a list file's text, a tenth of them repeated further down."""
-    urls = [f"https://www.example.com/news/2024/{n % 12 + 1:02d}/{n:07d}.html" for n in range(count)]
+    urls = [
+        f"https://www.example.com/news/2024/{n % 12 + 1:02d}/{n:07d}.html" for n in range(count)
+    ]
     lines = ["# article URLs", ""]
     for n, url in enumerate(urls):
         if n % 10 == 9:
