@@ -59,11 +59,11 @@ def story_figures(copies: int) -> list[FigureRef]:
     ]
 
 
-def best_time(run: Callable[[], Any], repeat: int) -> tuple[float, Any]:
+def best_time(run: Callable[[Any], Any], data: Any, repeat: int) -> tuple[float, Any]:
     best, result = float("inf"), None
     for _ in range(repeat):
         started = time.process_time()
-        result = run()
+        result = run(data)
         best = min(best, time.process_time() - started)
     return best, result
 
@@ -80,7 +80,7 @@ def main() -> None:
         times = []
         for size in sizes:
             data = make(size)
-            seconds, result = best_time(lambda data=data: run(data), args.repeat)
+            seconds, result = best_time(run, data, args.repeat)
             times.append(seconds)
             print(f"{name:<12} {size:>7,} {items:<12} {seconds:8.3f} s CPU  {len(result):,} {kept}")
         print(
