@@ -72,7 +72,7 @@ def jieba_tokenizer() -> Tokenizer:
     from platformdirs import user_cache_dir
 
     jieba.setLogLevel(logging.WARNING)
-    folder = Path(user_cache_dir("yrd-news"))
+    folder = Path(user_cache_dir("yrdnews"))  # the entities segmenter's cache folder too
     try:
         folder.mkdir(parents=True, exist_ok=True)
         jieba.dt.tmp_dir = str(folder)

@@ -43,7 +43,7 @@ def test_only_chinese_search_words_load_jieba_whose_cache_is_the_users(tmp_path:
         [sys.executable, "-c", code], check=True, capture_output=True, text=True, cwd=ROOT, env=env
     )
     assert done.stdout.split() == ["False", "True"]
-    assert (tmp_path / "yrd-news" / "jieba.cache").is_file()  # not a /tmp file another user owns
+    assert (tmp_path / "yrdnews" / "jieba.cache").is_file()  # not a /tmp file another user owns
     assert not done.stderr  # jieba's progress lines stay quiet
 
 
