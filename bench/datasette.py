@@ -41,7 +41,7 @@ from crawler.sources import load_sources, source_for_url  # noqa: E402
 from crawler.storage import store_articles  # noqa: E402
 from fixtures.bench_pages import base_pages, varied  # noqa: E402
 from pipelines.chain import ChainContext, run_chain  # noqa: E402
-from spiders.base import read_article  # noqa: E402
+from spiders.article import read_article  # noqa: E402
 
 BATCH = 2_000
 

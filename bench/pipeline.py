@@ -42,7 +42,7 @@ from crawler.text import ArticleText  # noqa: E402
 from fixtures.bench_pages import Page, base_pages, varied  # noqa: E402
 from pipelines.entities import extract_entities  # noqa: E402
 from pipelines.figures import extract_figures  # noqa: E402
-from spiders.base import read_article  # noqa: E402
+from spiders.article import read_article  # noqa: E402
 
 
 def bench_pages(count: int) -> list[Page]:

@@ -47,8 +47,9 @@ _WRITE_DROPPED = {"transfer-encoding", "content-length"}
 _REPLAY_DROPPED = _WRITE_DROPPED | {"content-encoding"}
 
 
-class ArchiveError(Exception):
-    """A replay archive that cannot be used (missing, unreadable, not WARC)."""
+class ArchiveError(ValueError):
+    """A replay archive that cannot be used (missing, unreadable, not WARC): a user error,
+    as the command line reports every ValueError (without importing this module and Scrapy)."""
 
 
 def url_key(url: str) -> str:

@@ -1,12 +1,18 @@
 """Chinese-text helpers shared by extraction, search and the CLI: one definition of
-what counts as Chinese, and one Traditional-to-Simplified table."""
+what counts as Chinese, one Traditional-to-Simplified table, and one set-up of jieba."""
 
 from __future__ import annotations
 
 import csv
+import logging
 import re
 from functools import cache
 from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from jieba import Tokenizer
 
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 T2S_TABLE = resources.files("crawler") / "data" / "t2s.tsv"  # zip-safe (a Scrapyd egg)
@@ -51,3 +57,25 @@ def to_simplified(text: str) -> str:
     if text.isascii() or _traditional_chars().isdisjoint(text):
         return text
     return text.translate(_traditional_table())
+
+
+@cache
+def jieba_tokenizer() -> Tokenizer:
+    """jieba's default tokenizer (the one `jieba.posseg` tags with), imported on first use:
+    its import and dictionary cost about a second, which English text never pays.
+
+    Quiet, and with its dictionary cache in the user's cache folder: jieba's own default,
+    /tmp/jieba.cache, is another user's file on a shared machine (jieba then rebuilds the
+    dictionary on every start, logs a traceback and leaves a 9 MB temporary file behind), and
+    gone wherever /tmp is private to a service or emptied at boot."""
+    import jieba
+    from platformdirs import user_cache_dir
+
+    jieba.setLogLevel(logging.WARNING)
+    folder = Path(user_cache_dir("yrdnews"))  # the entities segmenter's cache folder too
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        jieba.dt.tmp_dir = str(folder)
+    except OSError:
+        pass  # an unwritable home: jieba's temporary folder will do
+    return jieba.dt

@@ -8,10 +8,9 @@ import json
 import sqlite3
 import sys
 import traceback
-import urllib.request
 from collections.abc import Callable
 from datetime import UTC, date, datetime
-from functools import wraps
+from functools import cache, wraps
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -28,16 +27,16 @@ class UserError(click.ClickException):
 
 
 def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn the errors users cause (bad files, bad registry, bad archive) into one line."""
+    """Turn the errors users cause (bad files, bad registry, bad archive) into one line.
+
+    The registry's, the archive's and the crawl options' errors are ValueErrors, so catching
+    them imports none of their modules (the archive's would load Scrapy)."""
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from crawler.archive import ArchiveError
-        from crawler.sources import RegistryError
-
         try:
             return func(*args, **kwargs)
-        except (RegistryError, ArchiveError, OSError, sqlite3.DatabaseError, ValueError) as exc:
+        except (OSError, sqlite3.DatabaseError, ValueError) as exc:
             if isinstance(exc, click.ClickException):
                 raise
             raise UserError(str(exc) or exc.__class__.__name__) from exc
@@ -579,7 +578,7 @@ def _article_json(body: bytes, url: str, content_type: str | None) -> dict[str, 
     """The article of a page, read as a crawl reads it (with its source's selectors), and
     what the extractors find in it."""
     from crawler.sources import load_sources, source_for_url
-    from spiders.base import read_article
+    from spiders.article import read_article
 
     headers = {"Content-Type": content_type} if content_type else None
     source = source_for_url(url, load_sources())
@@ -590,16 +589,26 @@ def _article_json(body: bytes, url: str, content_type: str | None) -> dict[str, 
     return {k: v for k, v in article.to_dict().items() if k not in chained} | analysis
 
 
-def _fetch(url: str, user_agent: str) -> tuple[bytes, str | None]:
-    request = urllib.request.Request(url, headers={"User-Agent": user_agent})
+@cache
+def _user_agent() -> str:
+    """The crawl's User-Agent (its Scrapy settings load Scrapy: only when a URL is fetched)."""
+    from crawler.crawl import project_settings
+
+    return project_settings().get("USER_AGENT")
+
+
+def _fetch(url: str) -> tuple[bytes, str | None]:
+    import urllib.request
+
+    request = urllib.request.Request(url, headers={"User-Agent": _user_agent()})
     with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - http(s) only, checked by caller
         return response.read(16 * 1024 * 1024), response.headers.get("Content-Type")
 
 
-def _extract_input(item: str, url: str | None, user_agent: str) -> dict[str, Any]:
+def _extract_input(item: str, url: str | None) -> dict[str, Any]:
     """One HTML input (a URL to fetch or a saved file) as the article JSON."""
     if item.startswith(("http://", "https://")):
-        body, content_type = _fetch(item, user_agent)
+        body, content_type = _fetch(item)
         return _article_json(body, item, content_type)
     path = Path(item)
     if not path.is_file():
@@ -637,8 +646,6 @@ def extract(
 ) -> None:
     """Extract the article (with figures and entities) from HTML files or URLs, as JSON."""
     from crawler.chinese import detect_lang
-    from crawler.crawl import project_settings
-    from crawler.pages import NotAnArticle
 
     if sum(map(bool, (inputs, text_file, jsonl_file))) != 1:
         raise UserError("give HTML files or URLs, or --text FILE, or --jsonl FILE (one of them)")
@@ -670,11 +677,12 @@ def extract(
                     )
                 )
         return
-    user_agent = project_settings().get("USER_AGENT")
+    from crawler.pages import NotAnArticle  # HTML only: the page object loads trafilatura
+
     failed = 0
     for item in inputs:
         try:
-            result = _extract_input(item, url, user_agent)
+            result = _extract_input(item, url)
         except (NotAnArticle, OSError) as exc:
             message = f"not an article: {exc}" if isinstance(exc, NotAnArticle) else str(exc)
             if len(inputs) == 1:

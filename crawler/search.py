@@ -19,17 +19,12 @@ Kept free of the database code, so the Datasette plugin loads only this module.
 
 from __future__ import annotations
 
-import logging
 import re
 import unicodedata
 from functools import lru_cache
 from typing import NamedTuple
 
-import jieba
-
-from crawler.chinese import CJK, has_cjk, to_simplified
-
-jieba.setLogLevel(logging.WARNING)
+from crawler.chinese import CJK, has_cjk, jieba_tokenizer, to_simplified
 
 FTS_TOKENIZER = "porter unicode61 remove_diacritics 2"
 # Segmentation time grows faster than the length on repetitive Chinese (亿亿亿…: 8 ms for 1,000
@@ -102,8 +97,11 @@ class Term(NamedTuple):
 
 
 def prepare() -> None:
-    """Load jieba's dictionary now (about a second), not inside the first query's SQL time limit."""
-    jieba.initialize()
+    """Load jieba's dictionary now (about a second), not inside the first query's SQL time limit.
+
+    Only the query side needs jieba (the index is character pairs), so importing this module
+    for `segment` (every store) loads none of it."""
+    jieba_tokenizer().initialize()
 
 
 def _words(term: str) -> list[str]:
@@ -111,7 +109,7 @@ def _words(term: str) -> list[str]:
     folded = _fold(term)
     if not has_cjk(folded):
         return [folded]
-    return [word for word in jieba.cut(folded) if _WORD.search(word)]
+    return [word for word in jieba_tokenizer().cut(folded) if _WORD.search(word)]
 
 
 def parse_query(query: str) -> list[Term]:

@@ -19,10 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, NoReturn, Self
-
-from scrapy.crawler import Crawler
-from scrapy.exceptions import DropItem
+from typing import TYPE_CHECKING, Any, NoReturn, Self
 
 from crawler.items import Article
 from crawler.sources import Source, load_sources
@@ -33,6 +30,9 @@ from pipelines.figures import extract_figures
 from pipelines.relevance import DEFAULT_THRESHOLD, score_relevance
 from pipelines.validate import problems
 from spiders.discovery import is_older
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,10 @@ class ChainContext:
 
 def drop(article: Article, reasons: Iterable[str], ctx: ChainContext, **kwargs: Any) -> NoReturn:
     """Count each reason under yrd/dropped/ and drop the article."""
+    # Scrapy's own exception, so the crawl drops the item; imported here, where a check
+    # fails, because `yrdnews extract` runs no check and need not load Scrapy.
+    from scrapy.exceptions import DropItem
+
     reasons = list(reasons)
     for reason in reasons:
         ctx.count(DROPPED + reason)

@@ -26,7 +26,8 @@ from crawler.pages import NotAnArticle
 from crawler.stats import DROPPED, Tally
 from crawler.storage import article_from_row, replace_extractions, store_article
 from pipelines.chain import ChainContext, run_chain
-from spiders.base import read_article, rejection_reason
+from spiders.article import read_article
+from spiders.base import rejection_reason
 
 
 @dataclass(frozen=True)

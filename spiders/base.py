@@ -7,7 +7,7 @@ article page is the same for all of them and is decided here, once.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Self
@@ -21,28 +21,13 @@ from twisted.python.failure import Failure
 from crawler import db as database
 from crawler.incremental import DISCOVERY, KnownPages, load_known_pages, page_rejected
 from crawler.items import Article
-from crawler.pages import NotAnArticle, extract_article
+from crawler.pages import NotAnArticle
 from crawler.sources import Source
 from crawler.stats import DISCOVERY_FAILED, DROPPED, KNOWN, LINKED, READ, REQUESTED
+from spiders.article import read_article
 from spiders.discovery import Link, is_older, parse_max_pages, parse_since
 
 DEFAULT_MAX_PAGES = 5
-
-
-def read_article(
-    body: bytes, url: str, headers: Mapping[Any, Any] | None, source: Source | None
-) -> Article:
-    """The page object run as its source asks (selectors, date format); NotAnArticle if not one.
-
-    The crawl, `yrdnews extract` and `yrdnews reextract --from-archive` all read pages this way.
-    """
-    return extract_article(
-        body,
-        url,
-        headers,
-        selectors=source.selectors if source else None,
-        date_format=source.date_format if source else None,
-    )
 
 
 def reason_slug(reason: object) -> str:

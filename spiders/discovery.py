@@ -16,7 +16,6 @@ from datetime import date
 from urllib.parse import urldefrag, urljoin
 
 from lxml import etree
-from scrapy.utils.gz import gunzip
 
 from crawler.dates import parse_date
 from crawler.sources import host_in
@@ -130,6 +129,10 @@ def sitemap_links(body: bytes, max_size: int = 0) -> tuple[str, list[Link]]:
     News sitemaps give `news:publication_date` and `news:title`; plain ones `lastmod`.
     """
     if body[:2] == b"\x1f\x8b":
+        # Scrapy's bounded gunzip; imported here, as the processing chain (and so `yrdnews
+        # extract`) imports this module for `is_older` and need not load Scrapy.
+        from scrapy.utils.gz import gunzip
+
         try:
             body = gunzip(body, max_size=max_size)
         except (OSError, EOFError, ValueError, struct.error, zlib.error):

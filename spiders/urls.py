@@ -14,16 +14,17 @@ from spiders.base import RegistrySpider
 
 
 def read_urls(text: str) -> list[str]:
-    """http(s) URLs from text: one per line or comma-separated; blanks and # comments skipped."""
-    urls: list[str] = []
+    """http(s) URLs from text: one per line or comma-separated; blanks and # comments skipped;
+    each URL once, where it first appears."""
+    urls: dict[str, None] = {}  # ordered, and linear however long the list
     for line in text.splitlines():
         if line.lstrip().startswith("#"):
             continue
         for part in line.split(","):
             part = part.strip()
-            if part.startswith(("http://", "https://")) and part not in urls:
-                urls.append(part)
-    return urls
+            if part.startswith(("http://", "https://")):
+                urls.setdefault(part)
+    return list(urls)
 
 
 class UrlListSpider(RegistrySpider):

@@ -6,6 +6,8 @@ import csv
 import io
 import json
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,7 +18,9 @@ from crawler import storage
 from crawler.cli import cli
 from crawler.items import Article
 from fixtures.compose import compose_article_html, paragraphs_of
+from fixtures.pages import page_path, page_url, record
 from fixtures.texts import seed_articles, seed_expected
+from tests.conftest import ROOT
 
 SHINE = seed_articles()[4]
 
@@ -80,6 +84,39 @@ def test_extract_several_files_prints_one_line_each(seed_page: Path, tmp_path: P
     first, second = (json.loads(line) for line in result.output.splitlines())
     assert first["file"] == str(seed_page) and first["title"] == SHINE.title
     assert second["file"] == str(binary) and "not an article" in second["error"]
+
+
+def imported_by(tmp_path: Path, *args: str) -> tuple[set[str], str]:
+    """The modules a `yrdnews ARGS` process imports, and what it prints."""
+    listing = tmp_path / "modules.json"
+    code = (
+        "import json, sys\nfrom crawler.cli import main\ntry:\n    main()\nfinally:\n"
+        f"    open({str(listing)!r}, 'w').write(json.dumps(sorted(sys.modules)))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    return set(json.loads(listing.read_text())), done.stdout
+
+
+CRAWL_ONLY = {"scrapy", "twisted", "sqlite_utils"}  # the crawl's and the database's
+
+
+@pytest.mark.parametrize(
+    ("page", "not_imported"),
+    [
+        # English text needs no Chinese segmenter
+        ("chinadaily/chinadaily-WS664167f4-anlong-2024-en.html", CRAWL_ONLY | {"jieba"}),
+        ("news.cn/news-cn-20240509-3dd6e33c-zh.html", CRAWL_ONLY),
+    ],
+)
+def test_extract_loads_neither_the_crawl_nor_what_the_page_does_not_need(
+    page: str, not_imported: set[str], tmp_path: Path
+) -> None:
+    rec = record(page)
+    modules, printed = imported_by(tmp_path, "extract", str(page_path(rec)), "--url", page_url(rec))
+    assert json.loads(printed)["title"] == rec["title"]
+    assert not {name.split(".")[0] for name in modules} & not_imported
 
 
 def test_extract_text_and_jsonl(tmp_path: Path) -> None:

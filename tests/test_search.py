@@ -3,6 +3,7 @@ keeps `yrd_fts_query` within Datasette's SQL time limit."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import subprocess
 import sys
@@ -29,6 +30,21 @@ def test_the_datasette_plugin_loads_only_the_search_module() -> None:
     assert {m for m in crawler_modules if not m.startswith("crawler.site")} == {
         "crawler.chinese", "crawler.search",
     }  # fmt: skip
+
+
+def test_only_chinese_search_words_load_jieba_whose_cache_is_the_users(tmp_path: Path) -> None:
+    code = (
+        "import sys\nfrom crawler.search import fts_query, segment\n"
+        "segment('苏州工业园区 Suzhou'), fts_query('Suzhou park')\nprint('jieba' in sys.modules)\n"
+        "fts_query('苏州新能源汽车')\nprint('jieba' in sys.modules)"
+    )
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-c", code], check=True, capture_output=True, text=True, cwd=ROOT, env=env
+    )
+    assert done.stdout.split() == ["False", "True"]
+    assert (tmp_path / "yrdnews" / "jieba.cache").is_file()  # not a /tmp file another user owns
+    assert not done.stderr  # jieba's progress lines stay quiet
 
 
 @pytest.fixture

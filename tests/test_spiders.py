@@ -498,6 +498,17 @@ def test_read_urls() -> None:
     ]
 
 
+@given(st.lists(st.integers(0, 30), max_size=80), st.integers(1, 4))
+def test_read_urls_keeps_each_url_once_in_first_seen_order(picks: list[int], per_line: int) -> None:
+    listed = [f"https://news.example/{n}.html" for n in picks]
+    lines = [", ".join(listed[i : i + per_line]) for i in range(0, len(listed), per_line)]
+    first_seen: list[str] = []
+    for url in listed:
+        if url not in first_seen:
+            first_seen.append(url)
+    assert read_urls("\n".join(lines)) == first_seen
+
+
 def test_url_list_spider_assigns_registry_source_or_other(tmp_path: Path) -> None:
     page = next(p for p in manifest("zhejiang_fgw_zh") if p["role"] == "article")
     listed = tmp_path / "urls.txt"
