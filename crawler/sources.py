@@ -106,9 +106,9 @@ def host_in(url: str, domains: Iterable[str]) -> bool:
     return any(host == d or host.endswith("." + d) for d in domains)
 
 
-# libyaml's safe loader when PyYAML has it: 20 times faster, and every crawl reads the registry
-# several times (spiders, chain, store).
-_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# libyaml's safe loader when PyYAML has it: 20 times faster. Every crawl reads the registry
+# several times (spiders, chain, store), and every start of `extract` the entity lexicons.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def load_sources(path: Path | Traversable | None = None) -> list[Source]:
@@ -116,7 +116,7 @@ def load_sources(path: Path | Traversable | None = None) -> list[Source]:
     path = path or DEFAULT_PATH
     label = path.name
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     except OSError as exc:
         raise RegistryError(f"{label}: cannot read: {exc.strerror or exc}") from None
     except yaml.YAMLError as exc:

@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from crawler.items import Entity
+from crawler.sources import SAFE_LOADER
 
 # Through importlib.resources, so the gazetteer loads from a zipped egg too (Scrapyd).
 DATA = resources.files("crawler") / "data"
@@ -116,7 +117,7 @@ def rank(cand: Candidate) -> tuple[int, int, int, str]:
 
 
 def _yaml(name: str) -> Any:
-    return yaml.safe_load((DATA / name).read_text(encoding="utf-8"))
+    return yaml.load((DATA / name).read_text(encoding="utf-8"), Loader=SAFE_LOADER)
 
 
 def _areas(rows: list[dict[str, str]]) -> dict[str, tuple[str | None, str | None]]:
