@@ -15,10 +15,10 @@ A candidate from LSH is the same story when (docs/stories.md quotes these rules)
 
 from __future__ import annotations
 
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from datasketch import MinHashLSH
@@ -36,9 +36,11 @@ MIN_FIGURE_AGREEMENT = 0.8
 # keeps short copies of long texts (whose Jaccard is low, containment high) as candidates.
 LSH_THRESHOLD = 0.2
 LSH_WEIGHTS = (0.3, 0.7)  # false positives are cheap (verified), false negatives are not
-# Candidate texts kept in memory between matches: copies of one release arrive close together,
-# and a bound keeps a crawl of any size from holding every article's shingles.
+# Candidates kept in memory between matches (the most recently used): copies of one release
+# arrive close together, and a bound keeps a crawl of any size from holding every article's
+# shingles. Figures are small and are checked first, so they are kept for more articles.
 TEXT_CACHE_SIZE = 500
+FIGURE_CACHE_SIZE = 20_000
 
 
 @dataclass
@@ -77,18 +79,31 @@ def figure_keys(db: Database, article_id: int) -> Counter[tuple[str, float, str 
     )
 
 
-def load_text(db: Database, article_id: int) -> Text:
+def load_text(
+    db: Database, article_id: int, figures: Counter[tuple[str, float, str | None]] | None = None
+) -> Text:
+    """The article as clustering compares it (`figures`, when already read, are not read again)."""
     body = db.execute("select body from articles where id = ?", [article_id]).fetchone()[0]
-    return Text(article_id, fp.tokens(body), figure_keys(db, article_id))
+    found = figures if figures is not None else figure_keys(db, article_id)
+    return Text(article_id, fp.tokens(body), found)
+
+
+def figures_agree(
+    a: Counter[tuple[str, float, str | None]], b: Counter[tuple[str, float, str | None]]
+) -> float | None:
+    """The figure agreement of two articles when it is enough for a copy, else None."""
+    agreement = fp.number_agreement(a, b)
+    return agreement if agreement >= MIN_FIGURE_AGREEMENT else None
 
 
 def is_copy(a: Text, b: Text) -> tuple[float, float] | None:
-    """(containment, figure agreement) when b is a copy of a, else None."""
+    """(containment, figure agreement) when b is a copy of a, else None. The figures are
+    compared first: they are cheaper, and they set apart releases from one template."""
+    agreement = figures_agree(a.figures, b.figures)
+    if agreement is None:
+        return None
     containment = fp.containment(a.shingles, b.shingles)
     if containment < MIN_CONTAINMENT:
-        return None
-    agreement = fp.number_agreement(a.figures, b.figures)
-    if agreement < MIN_FIGURE_AGREEMENT:
         return None
     return round(containment, 3), round(agreement, 3)
 
@@ -153,10 +168,12 @@ class _Index:
     """The clustered articles: fingerprints for exact copies, MinHash LSH for near ones."""
 
     def __init__(self, db: Database) -> None:
-        self.db = db
         self.lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=fp.NUM_PERM, weights=LSH_WEIGHTS)
         self.exact: dict[str, int] = {}
-        self.texts: OrderedDict[int, Text] = OrderedDict()
+        self.figures = lru_cache(FIGURE_CACHE_SIZE)(lambda article_id: figure_keys(db, article_id))
+        self.text = lru_cache(TEXT_CACHE_SIZE)(
+            lambda article_id: load_text(db, article_id, self.figures(article_id))
+        )
         for article_id, fingerprint, signature in db.execute(
             "select article_id, fingerprint, signature from article_fingerprints"
             " order by article_id"
@@ -167,22 +184,14 @@ class _Index:
         self.lsh.insert(article_id, signature)
         self.exact.setdefault(fingerprint, article_id)
 
-    def text(self, article_id: int) -> Text:
-        """The article's text, from a cache of the most recently used (a bounded one)."""
-        if article_id in self.texts:
-            self.texts.move_to_end(article_id)
-        else:
-            self.texts[article_id] = load_text(self.db, article_id)
-            if len(self.texts) > TEXT_CACHE_SIZE:
-                self.texts.popitem(last=False)
-        return self.texts[article_id]
-
     def match(self, text: Text, fingerprint: str, signature: Any) -> Match | None:
         """The copy `text` repeats: an exact one, else the candidate with most containment."""
         if fingerprint in self.exact:
             return Match(self.exact[fingerprint], "exact", 1.0, 1.0)
         best = None
         for candidate in sorted(self.lsh.query(signature)):
+            if figures_agree(self.figures(candidate), text.figures) is None:
+                continue  # other numbers (a release from one template): its text is not read
             found = is_copy(self.text(candidate), text)
             if found and (best is None or found[0] > best.containment):
                 best = Match(candidate, "near", *found)
