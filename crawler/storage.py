@@ -81,6 +81,8 @@ _SELECT_ENTITIES = (
 _ALIASES_AT = ENTITIES.names.index("aliases")
 _SELECT_CONTENT = f"SELECT {', '.join(map(_quoted, PAGE_CONTENT))} FROM articles WHERE id = ?"
 _CONTENT_AT = [ARTICLES.names.index(name) for name in PAGE_CONTENT]
+_SELECT_TEXT = "SELECT title, body FROM articles WHERE id = ?"
+_TEXT_AT = (PAGE_CONTENT.index("title"), PAGE_CONTENT.index("body"))
 
 
 class IdCollision(ValueError):
@@ -122,6 +124,16 @@ def _index(db: Database, article: Article) -> None:
         "insert into articles_fts (rowid, title, body) values (?, ?, ?)",
         [article.id, segment(article.title), segment(article.body)],
     )
+
+
+def _reindex(db: Database, article: Article, stored_text: tuple[str | None, str]) -> None:
+    """The search entry of a stored article whose row is about to be replaced, rewritten when
+    its title or body changed. The entry is `segment` of the stored text (a change to
+    `segment` reindexes everything: crawler/db.py `reindex`), so an unchanged text keeps its
+    entry, and costs no segmenting at all."""
+    if stored_text != (article.title, article.body):
+        _unindex(db, article.id)  # before the row changes: the old text says what was indexed
+        _index(db, article)
 
 
 def _write_entities(db: Database, article: Article) -> None:
@@ -220,9 +232,10 @@ def _store(db: Database, article: Article, *, crawl_run_id: int | None, kind: st
         if tuple(before) != tuple(row[i] for i in _CONTENT_AT):
             # The page itself changed (not only what was extracted from it): keep what it said.
             db.execute(_KEEP_VERSION, [now, crawl_run_id, article_id])
-        _unindex(db, article_id)  # before the row changes: the old text says what was indexed
+        _reindex(db, article, (before[_TEXT_AT[0]], before[_TEXT_AT[1]]))
+    else:
+        _index(db, article)
     db.execute(_UPSERT_ARTICLE, row)
-    _index(db, article)
     _replace_extractions(db, article)
     return "updated" if existing else "inserted"
 
@@ -238,11 +251,11 @@ _UPDATE_DERIVED = (
 
 
 def replace_extractions(db: Database, article: Article) -> None:
-    """Store a new search entry, figures, mentions and relevance for an already stored article
-    (`yrdnews reextract`, after the extractors or the segmentation improve)."""
+    """Store new figures, mentions and relevance (and search entry, if its text is not the
+    stored one) for an already stored article (`yrdnews reextract`, after the extractors
+    improve)."""
     with db.atomic():
-        _unindex(db, article.id)
-        _index(db, article)
+        _reindex(db, article, db.execute(_SELECT_TEXT, [article.id]).fetchone())
         _replace_extractions(db, article)
         derived = [column.get(article, {}) for column in _DERIVED]
         db.execute(_UPDATE_DERIVED, [content_hash(article), *derived, article.id])
