@@ -1,8 +1,9 @@
 """`yrdnews ingest`: the single writer of a distributed crawl. It reads the hand-off stream
 (crawler/handoff.py) with a consumer group and stores each article exactly as a local crawl's
-store step does (`crawler.storage.store_article`, one transaction per article).
+store step does (`crawler.storage.store_article`), entries committed in batches
+(`crawler.storage.Batch`: what one read returns, at most 100, or a second's worth).
 
-An entry is acknowledged (and deleted from the stream) only after its transaction commits. A
+An entry is acknowledged (and deleted from the stream) only after its batch commits. A
 writer killed at any moment leaves its unacknowledged entries pending in the group; the next
 writer claims them before reading anything new, and storing is idempotent, so nothing is lost
 and nothing is stored twice. One writer at a time holds the stream's lock (a Redis key with a
@@ -29,7 +30,7 @@ from crawler import handoff, runs
 from crawler.frontier import Frontier, worker_id
 from crawler.items import Article
 from crawler.sources import load_sources
-from crawler.storage import IdCollision, store_article
+from crawler.storage import Batch, IdCollision, store_article
 
 logger = logging.getLogger(__name__)
 
@@ -102,6 +103,13 @@ def _entry_order(entry_id: str) -> tuple[int, int]:
     return int(milliseconds), int(sequence or 0)
 
 
+_MARK = (
+    "insert into ingested_streams (stream, last_entry, updated_at) values (?, ?, ?)"
+    " on conflict (stream) do update set"
+    " last_entry = excluded.last_entry, updated_at = excluded.updated_at"
+)
+
+
 class Writer:
     """Stores the entries of one stream into one database, and keeps each worker's run."""
 
@@ -116,6 +124,8 @@ class Writer:
         self.db, self.server, self.stream, self.group = db, server, stream, group
         self.consumer = worker_id()
         self.counts: Counter[str] = Counter()
+        self.batch: Batch[tuple[str, str]] = Batch(db)
+        self.committed: list[tuple[str, str]] = []  # (entry id, outcome), not acknowledged yet
         self.runs: dict[str, int] = {}  # worker -> its crawl run
         self.frontiers: dict[str, str] = {}  # worker -> its frontier
         sources = load_sources()
@@ -158,34 +168,41 @@ class Writer:
         )
         return [entry for _, entries in reply or [] for entry in entries]
 
-    def handle(self, entry_id: Any, fields: Any) -> str:
-        """Apply one entry in one transaction, then acknowledge it; returns what was done.
+    def handle(self, entry_id: Any, fields: Any) -> None:
+        """Queue one entry in the batch; it is acknowledged once its batch is committed.
 
-        The transaction also moves the stream's mark to the entry, so an entry committed but
-        not acknowledged when a writer died is recognised and only acknowledged.
+        Its write also moves the stream's mark to the entry, so an entry committed but not
+        acknowledged when a writer died is recognised and only acknowledged.
         """
         entry = handoff.Entry.from_fields(entry_id, fields)
-        with self.db.atomic():
-            mark = self.db.execute(
-                "select last_entry from ingested_streams where stream = ?", [self.stream]
-            ).fetchone()
-            if mark and _entry_order(entry.id) <= _entry_order(mark[0]):
-                outcome = "already stored"
-            else:
-                outcome = self._apply(entry)
-                self.db["ingested_streams"].upsert(
-                    {
-                        "stream": self.stream,
-                        "last_entry": entry.id,
-                        "updated_at": database.utc_now(),
-                    },
-                    pk="stream",
-                )
+        self.batch.add(lambda db: (entry.id, self._write(entry)), self.committed.append)
+        self._acknowledge()
+
+    def commit(self) -> None:
+        """Write the queued entries now (before waiting for more), and acknowledge them."""
+        self.batch.commit()
+        self._acknowledge()
+
+    def _acknowledge(self) -> None:
+        """Acknowledge and delete the committed entries, in one round trip."""
+        if not self.committed:
+            return
         pipe = self.server.pipeline(transaction=True)
-        pipe.xack(self.stream, self.group, entry.id)
-        pipe.xdel(self.stream, entry.id)
+        ids = [entry_id for entry_id, _ in self.committed]
+        pipe.xack(self.stream, self.group, *ids)
+        pipe.xdel(self.stream, *ids)
         pipe.execute()
-        self.counts[outcome] += 1
+        self.counts.update(outcome for _, outcome in self.committed)
+        self.committed.clear()
+
+    def _write(self, entry: handoff.Entry) -> str:
+        mark = self.db.execute(
+            "select last_entry from ingested_streams where stream = ?", [self.stream]
+        ).fetchone()
+        if mark and _entry_order(entry.id) <= _entry_order(mark[0]):
+            return "already stored"
+        outcome = self._apply(entry)
+        self.db.execute(_MARK, [self.stream, entry.id, database.utc_now()])
         return outcome
 
     def _apply(self, entry: handoff.Entry) -> str:
@@ -297,7 +314,9 @@ def ingest(
         for entry_id, fields in writer.pending(batch):
             writer.handle(entry_id, fields)
             if stop():
+                writer.commit()
                 return writer.counts
+        writer.commit()
         last_entry = time.monotonic()
         while not stop():
             lock.renew()
@@ -306,6 +325,7 @@ def ingest(
                 writer.handle(entry_id, fields)
                 if stop():
                     break
+            writer.commit()  # before waiting on the stream again
             if entries:
                 last_entry = time.monotonic()
                 continue

@@ -17,6 +17,7 @@ import json
 import types
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, fields
+from functools import cache, lru_cache
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from crawler.urls import url_key
@@ -30,6 +31,22 @@ def article_id(canonical_url: str) -> int:
     """
     digest = hashlib.sha256(canonical_url.encode("utf-8")).hexdigest()
     return int(digest[:13], 16)
+
+
+@lru_cache(maxsize=4096)
+def _id_of_url(canonical_url: str) -> int:
+    """`Article.id`, remembered: storing one article asks for its id once per row it writes."""
+    return article_id(url_key(canonical_url))
+
+
+@cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
+
+
+def _values(item: Any, skip: str | None = None) -> dict[str, Any]:
+    """A dataclass's fields by name, not copied (unlike `asdict`): for JSON, which only reads."""
+    return {name: getattr(item, name) for name in _field_names(type(item)) if name != skip}
 
 
 @dataclass
@@ -79,7 +96,7 @@ class Figure:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form: `key`, then every field."""
-        return {"key": self.key, **asdict(self)}
+        return {"key": self.key, **_values(self)}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Figure:
@@ -109,7 +126,7 @@ class Entity:
         return f"{self.type}:{' '.join(self.name.casefold().split())}"
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return _values(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Entity:
@@ -134,8 +151,11 @@ class Mention:
     def to_dict(self) -> dict[str, Any]:
         """The flat JSON form `yrdnews extract` prints: the mention's fields, `entity_id`,
         then every field of its entity (so nothing of the entity is lost)."""
-        own = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "entity"}
-        return {**own, "entity_id": self.entity.id, **self.entity.to_dict()}
+        return {
+            **_values(self, skip="entity"),
+            "entity_id": self.entity.id,
+            **self.entity.to_dict(),
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Mention:
@@ -182,12 +202,12 @@ class Article:
     def id(self) -> int:
         """From the canonical URL's identity (crawler/urls.py `url_key`), so the http and
         https, www and mobile addresses of one page are one article."""
-        return article_id(url_key(self.canonical_url))
+        return _id_of_url(self.canonical_url)
 
     def to_dict(self) -> dict[str, Any]:
         """Every field as JSON values, lossless (`from_dict` rebuilds an equal article), plus
         the derived `id`: the form a worker hands to the single writer."""
-        data = {"id": self.id, **{f.name: getattr(self, f.name) for f in fields(self)}}
+        data = {"id": self.id, **_values(self)}
         data["warc"] = asdict(self.warc) if self.warc else None
         data["figures"] = [figure.to_dict() for figure in self.figures]
         data["mentions"] = [mention.to_dict() for mention in self.mentions]

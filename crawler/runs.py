@@ -407,12 +407,23 @@ def add_run_stats(db: Database, run_id: int, spider_name: str, stats: Mapping[st
     record_source(db, run_id, spider_name, stats, stats.get("finish_reason") or "finished")
 
 
+_NUMBERS = tuple(name for name, value in asdict(RunCounts()).items() if isinstance(value, int))
+_ADD_NUMBERS = (
+    f"update crawl_runs set {', '.join(f'{n} = coalesce({n}, 0) + ?' for n in _NUMBERS)}"
+    " where id = ?"
+)
+
+
 def add_counts(db: Database, run_id: int, counts: RunCounts) -> None:
-    """Add counts to a run: the writer of a distributed crawl, for each article it stores."""
+    """Add counts to a run: the writer of a distributed crawl, for each article it stores
+    (numbers alone, the usual case, in one statement)."""
     with db.atomic():
-        run = get_run(db, run_id)
-        run.add(counts)
-        _update(db, run, _COUNT_NAMES)
+        if counts.drops or counts.errors_by_kind:
+            run = get_run(db, run_id)
+            run.add(counts)
+            _update(db, run, _COUNT_NAMES)
+        else:
+            db.execute(_ADD_NUMBERS, [*(getattr(counts, n) for n in _NUMBERS), run_id])
 
 
 def _update(db: Database, run: CrawlRun, names: Iterable[str]) -> None:

@@ -4,15 +4,20 @@ transaction, idempotently (an unchanged extraction re-stored changes nothing).
 Rows come from the tables declared in crawler/items.py, written with INSERT statements built
 once from their columns (sqlite3 keeps them prepared), so a write never asks SQLite what the
 tables look like.
+
+A crawl, `yrdnews reextract` and `yrdnews ingest` write through a `Batch`: many articles per
+commit (one commit costs as much as storing an article or two, and an fsync), each article
+still whole in the database, and what a write did reported only once it is committed.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections import Counter
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, Generic, TypeVar
 
 from sqlite_utils import Database
 
@@ -69,8 +74,15 @@ _KEEP_VERSION = (
     + ", ".join(map(_quoted, ARTICLE_VERSIONS.names[2:-2]))
     + ", ?, ? FROM articles WHERE id = ?"
 )
+_SELECT_ENTITIES = (
+    f"SELECT {', '.join(map(_quoted, ENTITIES.names))} FROM entities"
+    " WHERE id IN (SELECT value FROM json_each(?))"
+)
+_ALIASES_AT = ENTITIES.names.index("aliases")
 _SELECT_CONTENT = f"SELECT {', '.join(map(_quoted, PAGE_CONTENT))} FROM articles WHERE id = ?"
 _CONTENT_AT = [ARTICLES.names.index(name) for name in PAGE_CONTENT]
+_SELECT_TEXT = "SELECT title, body FROM articles WHERE id = ?"
+_TEXT_AT = (PAGE_CONTENT.index("title"), PAGE_CONTENT.index("body"))
 
 
 class IdCollision(ValueError):
@@ -96,12 +108,6 @@ def article_from_row(row: dict[str, Any]) -> Article:
     return article
 
 
-def _merge_aliases(db: Database, entity_id: str, surfaces: set[str]) -> str:
-    existing = db.execute("select aliases from entities where id = ?", [entity_id]).fetchone()
-    aliases = set(json.loads(existing[0])) if existing and existing[0] else set()
-    return json.dumps(sorted(aliases | surfaces), ensure_ascii=False)
-
-
 def _unindex(db: Database, article_id: int) -> None:
     """Take a stored article out of the search index. The index keeps no copy of the text
     (its content is the articles table), so FTS5 is told the tokens that were indexed: those
@@ -120,25 +126,50 @@ def _index(db: Database, article: Article) -> None:
     )
 
 
-def _replace_extractions(db: Database, article: Article) -> None:
-    """Everything derived from the article's text except its search entry: figures, mentions."""
-    db.execute("delete from figures where article_id = ?", [article.id])
-    db.execute("delete from mentions where article_id = ?", [article.id])
-    db.conn.executemany(
-        _INSERT_FIGURE, [FIGURES.row(figure, article_id=article.id) for figure in article.figures]
-    )
+def _reindex(db: Database, article: Article, stored_text: tuple[str | None, str]) -> None:
+    """The search entry of a stored article whose row is about to be replaced, rewritten when
+    its title or body changed. The entry is `segment` of the stored text (a change to
+    `segment` reindexes everything: crawler/db.py `reindex`), so an unchanged text keeps its
+    entry, and costs no segmenting at all."""
+    if stored_text != (article.title, article.body):
+        _unindex(db, article.id)  # before the row changes: the old text says what was indexed
+        _index(db, article)
+
+
+def _write_entities(db: Database, article: Article) -> None:
+    """The article's entities, each with every surface form seen (`aliases`); an entity whose
+    row would not change (the usual case: the same places and bodies in article after
+    article) is not written again."""
     surfaces: dict[str, set[str]] = {}
     entities: dict[str, Entity] = {}
     for mention in article.mentions:
         entities[mention.entity.id] = mention.entity
         surfaces.setdefault(mention.entity.id, set()).add(mention.text)
+    if not entities:
+        return
+    stored = {row[0]: row for row in db.execute(_SELECT_ENTITIES, [json.dumps(list(entities))])}
     for entity_id, entity in entities.items():
-        aliases = _merge_aliases(db, entity_id, surfaces[entity_id])
-        db.execute(_UPSERT_ENTITY, ENTITIES.row(entity, aliases=aliases))
+        before = stored.get(entity_id)
+        known = set(json.loads(before[_ALIASES_AT])) if before and before[_ALIASES_AT] else set()
+        aliases = json.dumps(sorted(known | surfaces[entity_id]), ensure_ascii=False)
+        row = ENTITIES.row(entity, aliases=aliases)
+        if row != before:
+            db.execute(_UPSERT_ENTITY, row)
+
+
+def _replace_extractions(db: Database, article: Article) -> None:
+    """Everything derived from the article's text except its search entry: figures, mentions."""
+    article_id = article.id
+    db.execute("delete from figures where article_id = ?", [article_id])
+    db.execute("delete from mentions where article_id = ?", [article_id])
+    db.conn.executemany(
+        _INSERT_FIGURE, [FIGURES.row(figure, article_id=article_id) for figure in article.figures]
+    )
+    _write_entities(db, article)
     db.conn.executemany(
         _INSERT_MENTION,
         [
-            MENTIONS.row(mention, article_id=article.id, idx=i)
+            MENTIONS.row(mention, article_id=article_id, idx=i)
             for i, mention in enumerate(article.mentions)
         ],
     )
@@ -175,14 +206,15 @@ def store_articles(
 
 def _store(db: Database, article: Article, *, crawl_run_id: int | None, kind: str | None) -> str:
     """store_article's work, inside the caller's transaction."""
+    article_id = article.id
     digest = content_hash(article)
     existing = db.execute(
-        "select content_hash, canonical_url from articles where id = ?", [article.id]
+        "select content_hash, canonical_url from articles where id = ?", [article_id]
     ).fetchone()
     if existing and url_key(existing[1]) != url_key(article.canonical_url):
         # 52-bit ids make this vanishingly rare; never let it overwrite another article.
         # (The same key is the same page under another address, http or www: one article.)
-        raise IdCollision(f"{article.canonical_url} has the id of {existing[1]} ({article.id})")
+        raise IdCollision(f"{article.canonical_url} has the id of {existing[1]} ({article_id})")
     if existing and existing[0] == digest:
         return "unchanged"
     now = utc_now()
@@ -191,18 +223,19 @@ def _store(db: Database, article: Article, *, crawl_run_id: int | None, kind: st
     )
     # A page whose canonical URL changed gets a new id; drop the row under its old id.
     stale = db.execute(
-        "select id from articles where url = ? and id != ?", [article.url, article.id]
+        "select id from articles where url = ? and id != ?", [article.url, article_id]
     ).fetchall()
     for (stale_id,) in stale:
         delete_article(db, stale_id)
     if existing:
-        before = db.execute(_SELECT_CONTENT, [article.id]).fetchone()
+        before = db.execute(_SELECT_CONTENT, [article_id]).fetchone()
         if tuple(before) != tuple(row[i] for i in _CONTENT_AT):
             # The page itself changed (not only what was extracted from it): keep what it said.
-            db.execute(_KEEP_VERSION, [now, crawl_run_id, article.id])
-    _unindex(db, article.id)  # before the row changes: the old text says what was indexed
+            db.execute(_KEEP_VERSION, [now, crawl_run_id, article_id])
+        _reindex(db, article, (before[_TEXT_AT[0]], before[_TEXT_AT[1]]))
+    else:
+        _index(db, article)
     db.execute(_UPSERT_ARTICLE, row)
-    _index(db, article)
     _replace_extractions(db, article)
     return "updated" if existing else "inserted"
 
@@ -218,14 +251,68 @@ _UPDATE_DERIVED = (
 
 
 def replace_extractions(db: Database, article: Article) -> None:
-    """Store a new search entry, figures, mentions and relevance for an already stored article
-    (`yrdnews reextract`, after the extractors or the segmentation improve)."""
+    """Store new figures, mentions and relevance (and search entry, if its text is not the
+    stored one) for an already stored article (`yrdnews reextract`, after the extractors
+    improve)."""
     with db.atomic():
-        _unindex(db, article.id)
-        _index(db, article)
+        _reindex(db, article, db.execute(_SELECT_TEXT, [article.id]).fetchone())
         _replace_extractions(db, article)
         derived = [column.get(article, {}) for column in _DERIVED]
         db.execute(_UPDATE_DERIVED, [content_hash(article), *derived, article.id])
+
+
+# A batch is committed once it holds this many writes, or this many seconds after its first.
+BATCH_WRITES = 100
+BATCH_SECONDS = 1.0
+
+T = TypeVar("T")
+
+
+class Batch(Generic[T]):
+    """Writes committed together: every `size` writes or `seconds` after the first, whichever
+    comes first, and whenever `commit` is called (a caller with a timer calls it when nothing
+    else comes). The writes are kept until then and run in one transaction (each one whole:
+    `store_article` and the others nest as savepoints), so the database only ever holds whole
+    articles, and no other connection waits on a transaction left open between writes. A write that was not committed is lost with
+    the process, and the database does not know it: a resumed crawl requests its page again,
+    an unacknowledged hand-off entry is read again, a re-extraction is run again.
+
+    What a write did is handed to its `done` callback after the commit, so counts (a crawl's
+    stats, a hand-off acknowledgement) never include what a kill lost.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        size: int = BATCH_WRITES,
+        seconds: float = BATCH_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.db, self.size, self.seconds, self.clock = db, size, seconds, clock
+        self.pending: list[tuple[Callable[[Database], T], Callable[[T], None]]] = []
+        self.opened_at = 0.0
+
+    def add(
+        self, write: Callable[[Database], T], done: Callable[[T], None] = lambda _: None
+    ) -> None:
+        """Queue `write(db)`, then commit if the batch is due."""
+        if not self.pending:
+            self.opened_at = self.clock()
+        self.pending.append((write, done))
+        if len(self.pending) >= self.size or self.clock() - self.opened_at >= self.seconds:
+            self.commit()
+
+    def commit(self) -> None:
+        """Run the queued writes in one transaction, then their `done` callbacks. If a write
+        raises, nothing of the batch is written and the error propagates."""
+        pending, self.pending = self.pending, []
+        if not pending:
+            return
+        with self.db.atomic():
+            results = [write(self.db) for write, _ in pending]
+        for (_, done), result in zip(pending, results, strict=True):
+            done(result)
 
 
 def record_known_page(db: Database, page: KnownPage, *, crawl_run_id: int | None = None) -> None:

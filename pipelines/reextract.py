@@ -6,6 +6,8 @@ By default the stored article is taken as it is and only what the chain derives 
 so fixes to page extraction (title, body, dates) reach stored articles too.
 
 An article the chain now drops, or whose record cannot be read, is left as it is stored.
+Re-extracted articles are committed in batches (`crawler.storage.Batch`); one stopped midway
+leaves each article either as it was or re-extracted, and running it again finishes the work.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from crawler.archive import ArchiveError, read_response
 from crawler.items import Article
 from crawler.pages import NotAnArticle
 from crawler.stats import DROPPED, Tally
-from crawler.storage import article_from_row, replace_extractions, store_article
+from crawler.storage import Batch, article_from_row, replace_extractions, store_article
 from pipelines.chain import ChainContext, run_chain
 from spiders.article import read_article
 from spiders.base import rejection_reason
@@ -46,6 +48,12 @@ def article_ids(db: Database, sources: Iterable[str] = ()) -> list[int]:
     sources = list(sources)
     where = f"where source_id in ({', '.join('?' for _ in sources)})" if sources else ""
     return [row[0] for row in db.execute(f"select id from articles {where} order by id", sources)]
+
+
+def stored_row(db: Database, article_id: int) -> dict[str, Any]:
+    """The article's stored row by column name (a plain query: no look at the table's schema)."""
+    cursor = db.execute("select * from articles where id = ?", [article_id])
+    return dict(zip((column[0] for column in cursor.description), cursor.fetchone(), strict=True))
 
 
 def article_from_archive(row: Mapping[str, Any], ctx: ChainContext) -> Article:
@@ -87,7 +95,7 @@ def prepare(row: Mapping[str, Any], ctx: ChainContext, *, from_archive: bool) ->
 
 
 def write(db: Database, article: Article, row: Mapping[str, Any], *, from_archive: bool) -> Outcome:
-    """Store a re-extracted article, one transaction."""
+    """Store a re-extracted article (whole: a transaction, or a savepoint of the caller's)."""
     if from_archive:
         written = store_article(db, article, crawl_run_id=row["crawl_run_id"], kind=row["kind"])
     else:
@@ -109,20 +117,38 @@ def reextract(
     from_archive: bool = False,
     workers: int = 1,
 ) -> Iterator[Outcome]:
-    """Re-extract each article, one transaction each; yields what happened to it.
+    """Re-extract each article; yields what happened to it, in order, once it is committed
+    (articles are written in batches, `crawler.storage.Batch`).
 
     With several `workers`, that many processes read and re-extract (each on its own
     read-only connection) while this process stays the only writer.
     """
+    batch: Batch[Outcome] = Batch(db)
+    committed: list[Outcome] = []
+    for row, prepared in _prepared(db, ids, ctx, from_archive=from_archive, workers=workers):
+        if isinstance(prepared, Outcome):
+            batch.add(lambda _db, outcome=prepared: outcome, committed.append)
+        else:
+            batch.add(
+                lambda db, article=prepared, row=row: write(
+                    db, article, row, from_archive=from_archive
+                ),
+                committed.append,
+            )
+        yield from committed
+        committed.clear()
+    batch.commit()
+    yield from committed
+
+
+def _prepared(
+    db: Database, ids: Iterable[int], ctx: ChainContext, *, from_archive: bool, workers: int
+) -> Iterator[tuple[dict[str, Any], Article | Outcome]]:
+    """Each article's stored row and what `prepare` made of it, in order."""
     if workers <= 1:
         for article_id in ids:
-            row = db["articles"].get(article_id)
-            prepared = prepare(row, ctx, from_archive=from_archive)
-            yield (
-                prepared
-                if isinstance(prepared, Outcome)
-                else write(db, prepared, row, from_archive=from_archive)
-            )
+            row = stored_row(db, article_id)
+            yield row, prepare(row, ctx, from_archive=from_archive)
         return
     (_, _, path) = db.execute("pragma database_list").fetchone()
     # Forked: the workers start with every module loaded; each opens its own read-only
@@ -135,11 +161,8 @@ def reextract(
         for article_id, prepared, counts in pool.imap(_prepare_in_worker, ids, chunksize=4):
             for key, n in counts.items():
                 ctx.count(key, n)
-            if isinstance(prepared, Outcome):
-                yield prepared
-            else:
-                row = db["articles"].get(article_id)
-                yield write(db, Article.from_json(prepared), row, from_archive=from_archive)
+            row = stored_row(db, article_id)
+            yield row, prepared if isinstance(prepared, Outcome) else Article.from_json(prepared)
 
 
 _worker: dict[str, Any] = {}
@@ -154,7 +177,7 @@ def _prepare_in_worker(article_id: int) -> tuple[int, str | Outcome, dict[str, i
     """In a worker process: the article as lossless JSON (or its outcome), with the stats
     its chain counted, for the writer to store and add up."""
     tally = Tally()
-    row = _worker["db"]["articles"].get(article_id)
+    row = stored_row(_worker["db"], article_id)
     prepared = prepare(
         row, replace(_worker["ctx"], stats=tally), from_archive=_worker["from_archive"]
     )

@@ -1,5 +1,8 @@
-"""Writes articles (with their figures and mentions) to SQLite, one transaction per article,
-each pointing at the crawl run that stored it (`crawler.crawl.RunRecorder` keeps the run).
+"""Writes articles (with their figures and mentions) to SQLite, each pointing at the crawl run
+that stored it (`crawler.crawl.RunRecorder` keeps the run). Articles are committed in batches
+(`crawler.storage.Batch`: every 100 articles or every second), and counted in the crawl's
+stats only once committed, so a killed crawl's counts never include what it lost; the pages
+it lost are not in the database, so a resumed crawl requests them again.
 
 It also remembers the article URLs that hold no article of their own, so that incremental
 crawls do not request them again (crawler/incremental.py): the URLs a stored article was
@@ -9,11 +12,13 @@ When the spider closes, the post-store step clusters what it stored into stories
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Self
 
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response
+from sqlite_utils import Database
 
 from crawler import db as database
 from crawler import storage
@@ -23,6 +28,8 @@ from crawler.items import Article, KnownPage
 from crawler.sources import load_sources
 from crawler.stats import NEW, STORED, STORIES, UNCHANGED, UPDATED
 from pipelines.stories import update_stories
+
+logger = logging.getLogger(__name__)
 
 OUTCOME_KEYS = {"inserted": (NEW, STORED), "updated": (UPDATED, STORED), "unchanged": (UNCHANGED,)}
 
@@ -35,6 +42,11 @@ class StorePipeline:
         self.kinds: dict[str, str] = {}
         self.run: RunRecorder | None = None
         self.db = None
+        self.batch: storage.Batch | None = None
+        from twisted.internet import task  # the reactor is installed by now
+
+        # A batch is committed when it is due or, when no article comes, by this timer.
+        self.timer = task.LoopingCall(self.commit)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -50,23 +62,41 @@ class StorePipeline:
         self.kinds = {source.id: source.kind for source in sources}
         database.sync_sources(self.db, sources)
         self.run = self.crawler.get_extension(RunRecorder)
+        self.batch = storage.Batch(self.db)
+        self.timer.start(self.batch.seconds, now=False)
+
+    def commit(self) -> None:
+        try:
+            self.batch.commit()
+        except Exception:  # the timer's: a failed commit must not stop later ones
+            logger.exception("Could not store a batch of articles")
 
     @property
     def run_id(self) -> int | None:
         return self.run.run_id if self.run else None
 
     def process_item(self, item: Article) -> Article:
-        outcome = storage.store_article(
-            self.db, item, crawl_run_id=self.run_id, kind=self.kinds.get(item.source_id or "")
-        )
-        for key in OUTCOME_KEYS[outcome]:
-            self.stats.inc_value(key)
+        run_id, kind = self.run_id, self.kinds.get(item.source_id or "")
+
+        def write(db: Database) -> str | None:
+            try:
+                return storage.store_article(db, item, crawl_run_id=run_id, kind=kind)
+            except storage.IdCollision as exc:
+                logger.error("Not stored: %s", exc)  # counted as a logged error
+                return None
+
+        self.batch.add(write, self.count)
         return item
 
+    def count(self, outcome: str | None) -> None:
+        for key in OUTCOME_KEYS.get(outcome, ()):
+            self.stats.inc_value(key)
+
     def remember(self, url: str, source_id: str | None, outcome: str, **details: Any) -> None:
-        if self.db is not None:
+        if self.batch is not None:
             page = KnownPage(url=url, source_id=source_id, outcome=outcome, **details)
-            storage.record_known_page(self.db, page, crawl_run_id=self.run_id)
+            run_id = self.run_id
+            self.batch.add(lambda db: storage.record_known_page(db, page, crawl_run_id=run_id))
 
     def item_scraped(self, item: Any, response: Response) -> None:
         if isinstance(item, Article):
@@ -87,7 +117,10 @@ class StorePipeline:
             self.remember(each, source_id, "dropped", reason=reason)
 
     def close_spider(self) -> None:
+        if self.timer.running:
+            self.timer.stop()
         if self.db is not None:
+            self.batch.commit()
             report = update_stories(self.db)
             self.stats.inc_value(STORIES + "clustered", report.clustered)
             self.stats.inc_value(STORIES + "copies", report.exact + report.near)

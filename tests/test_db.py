@@ -183,3 +183,71 @@ def test_a_batch_write_stores_exactly_what_single_writes_store(tmp_path: Path) -
     for table, sql in (("articles", f"select {columns} from articles order by id"),
                        ("fts", "select rowid from articles_fts order by rowid")):  # fmt: skip
         assert list(one.execute(sql)) == list(many.execute(sql)), table
+
+
+class Clock:
+    """A clock the test moves."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def stored_urls(path: Path) -> list[str]:
+    """What another connection sees: only what was committed."""
+    other = database.open_db(path)
+    try:
+        return [url for (url,) in other.execute("select url from articles order by url")]
+    finally:
+        other.close()
+
+
+def test_a_batch_commits_every_n_writes_or_after_its_seconds(tmp_path: Path) -> None:
+    path = tmp_path / "yrdnews.db"
+    db, clock, done = database.open_db(path), Clock(), []
+    batch = storage.Batch(db, size=3, seconds=1.0, clock=clock)
+    urls = [f"https://example.org/{n}" for n in range(5)]
+    for url in urls[:2]:
+        batch.add(lambda db, url=url: storage.store_article(db, article(url)), done.append)
+    assert stored_urls(path) == [] and done == []  # nothing written, nothing reported
+    batch.add(lambda db: storage.store_article(db, article(urls[2])), done.append)
+    assert stored_urls(path) == urls[:3] and done == ["inserted"] * 3
+    batch.add(lambda db: storage.store_article(db, article(urls[3])), done.append)
+    clock.now += 1.0
+    batch.add(lambda db: storage.store_article(db, article(urls[3])), done.append)
+    assert stored_urls(path) == urls[:4] and done[3:] == ["inserted", "unchanged"]
+    batch.add(lambda db: storage.store_article(db, article(urls[4])), done.append)
+    batch.commit()  # what a caller's timer does when nothing else comes
+    assert stored_urls(path) == urls and len(done) == 6
+
+
+def test_a_batch_whose_write_fails_writes_nothing_of_it(db) -> None:
+    done: list[str] = []
+    batch = storage.Batch(db, size=10)
+    batch.add(lambda db: storage.store_article(db, article()), done.append)
+    batch.add(lambda db: 1 / 0, done.append)
+    with pytest.raises(ZeroDivisionError):
+        batch.commit()
+    assert db["articles"].count == 0 and done == []
+    assert db.execute("select count(*) from articles_fts_docsize").fetchone()[0] == 0
+
+
+def test_a_changed_text_is_searched_by_its_new_words_only(db) -> None:
+    storage.store_article(db, article())
+    storage.replace_extractions(db, article())  # same text: the search entry stays
+    assert search(db, "苏州") == [article().id]
+    storage.store_article(db, article(body="Wuxi signed 12 projects.", lang="en"))
+    assert search(db, "苏州") == [] and search(db, "Wuxi") == [article().id]
+    storage.replace_extractions(db, article(body="Nantong signed 3 projects.", lang="en"))
+    assert search(db, "Wuxi") == [] and search(db, "Nantong") == [article().id]
+    assert db.execute("select count(*) from articles_fts_docsize").fetchone()[0] == 1
+
+
+def test_an_entity_seen_again_keeps_every_surface_form(db) -> None:
+    suzhou = Entity(type="place", name="Suzhou", code="320500")
+    for n, text in enumerate(["Suzhou", "苏州", "Suzhou"]):
+        mention = Mention(entity=suzhou, text=text, start=0, end=len(text))
+        storage.store_article(db, article(f"https://example.org/{n}", mentions=[mention]))
+    assert json.loads(db["entities"].get("place:320500")["aliases"]) == ["Suzhou", "苏州"]
