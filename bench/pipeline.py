@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 from crawler.archive import WarcRecorder  # noqa: E402
 from crawler.db import open_db  # noqa: E402
 from crawler.sources import load_sources, source_for_url  # noqa: E402
-from crawler.storage import store_article  # noqa: E402
+from crawler.storage import Batch, store_article  # noqa: E402
 from crawler.text import ArticleText  # noqa: E402
 from fixtures.bench_pages import Page, base_pages, varied  # noqa: E402
 from pipelines.entities import extract_entities  # noqa: E402
@@ -167,6 +167,7 @@ def stages(pages: list[Page], folder: Path, profiled: bool) -> tuple[dict[str, f
     profiler slows the stage, so its time is then not comparable)."""
     sources = load_sources()
     db = open_db(folder / "stages.db")
+    batch = Batch(db)  # the crawl's store commits in batches; so does this stage
     spent = dict.fromkeys(("page", "figures", "entities", "store"), 0.0)
     profile = cProfile.Profile()
     articles = 0
@@ -190,8 +191,9 @@ def stages(pages: list[Page], folder: Path, profiled: bool) -> tuple[dict[str, f
         article.mentions = timed("entities", extract_entities, text)
         if profiled:
             profile.disable()
-        timed("store", store_article, db, article)
+        timed("store", batch.add, lambda db, article=article: store_article(db, article))
         articles += 1
+    timed("store", batch.commit)
     if not profiled:
         return spent, articles, ""
     out = StringIO()

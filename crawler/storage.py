@@ -273,9 +273,10 @@ class Batch(Generic[T]):
     comes first, and whenever `commit` is called (a caller with a timer calls it when nothing
     else comes). The writes are kept until then and run in one transaction (each one whole:
     `store_article` and the others nest as savepoints), so the database only ever holds whole
-    articles, and no other connection waits on a transaction left open between writes. A write that was not committed is lost with
-    the process, and the database does not know it: a resumed crawl requests its page again,
-    an unacknowledged hand-off entry is read again, a re-extraction is run again.
+    articles, and no other connection waits on a transaction left open between writes. A write
+    that was not committed is lost with the process, and the database does not know it: a
+    resumed crawl requests its page again, an unacknowledged hand-off entry is read again, a
+    re-extraction is run again.
 
     What a write did is handed to its `done` callback after the commit, so counts (a crawl's
     stats, a hand-off acknowledgement) never include what a kill lost.
