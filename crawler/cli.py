@@ -330,8 +330,18 @@ def worker(
     metavar="SECONDS",
     help="Stop once nothing new came for this long (default: run until stopped).",
 )
+@click.option(
+    "--commit-every",
+    type=click.IntRange(min=1),
+    default=100,
+    show_default=True,
+    metavar="N",
+    help="Entries written in one transaction (at most a second apart): more is faster.",
+)
 @user_errors
-def ingest(redis_url: str, db_path: str, stream: str, idle_exit: float | None) -> None:
+def ingest(
+    redis_url: str, db_path: str, stream: str, idle_exit: float | None, commit_every: int
+) -> None:
     """The single writer: store the articles workers hand off, each acknowledged only after
     its transaction commits."""
     import signal
@@ -352,6 +362,7 @@ def ingest(redis_url: str, db_path: str, stream: str, idle_exit: float | None) -
             server,
             stream=stream,
             idle_exit=idle_exit,
+            commit_every=commit_every,
             stop=lambda: bool(stopping),
             when_quiet=update_stories,  # cluster what was stored while the stream was busy
         )

@@ -30,7 +30,7 @@ from crawler import handoff, runs
 from crawler.frontier import Frontier, worker_id
 from crawler.items import Article
 from crawler.sources import load_sources
-from crawler.storage import Batch, IdCollision, store_article
+from crawler.storage import BATCH_WRITES, Batch, IdCollision, store_article
 
 logger = logging.getLogger(__name__)
 
@@ -120,11 +120,12 @@ class Writer:
         *,
         stream: str = handoff.STREAM,
         group: str = handoff.GROUP,
+        commit_every: int = BATCH_WRITES,
     ) -> None:
         self.db, self.server, self.stream, self.group = db, server, stream, group
         self.consumer = worker_id()
         self.counts: Counter[str] = Counter()
-        self.batch: Batch[tuple[str, str]] = Batch(db)
+        self.batch: Batch[tuple[str, str]] = Batch(db, size=commit_every)
         self.committed: list[tuple[str, str]] = []  # (entry id, outcome), not acknowledged yet
         self.runs: dict[str, int] = {}  # worker -> its crawl run
         self.frontiers: dict[str, str] = {}  # worker -> its frontier
@@ -299,14 +300,16 @@ def ingest(
     stream: str = handoff.STREAM,
     idle_exit: float | None = None,
     batch: int = 100,
+    commit_every: int = BATCH_WRITES,
     block_ms: int = 1000,
     stop: Callable[[], bool] = lambda: False,
     when_quiet: Callable[[Database], Any] = lambda db: None,
 ) -> Counter[str]:
     """Store the stream's entries until `stop()` says so, or, with `idle_exit`, until nothing
     new came for that many seconds; returns the outcomes counted. `when_quiet(db)` runs
-    whenever the stream has nothing new and once at the end (the post-store step: stories)."""
-    writer = Writer(db, server, stream=stream)
+    whenever the stream has nothing new and once at the end (the post-store step: stories).
+    Entries are read `batch` at a time and committed `commit_every` at a time."""
+    writer = Writer(db, server, stream=stream, commit_every=commit_every)
     writer.join_group()
     lock = WriterLock(server, stream, writer.consumer)
     lock.take()
