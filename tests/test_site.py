@@ -20,7 +20,7 @@ from datasette.app import Datasette
 from markupsafe import Markup
 
 from crawler.chinese import to_simplified
-from crawler.serve import DEFAULT_METADATA, load_metadata, serve_metadata
+from crawler.serve import DEFAULT_METADATA, SETTINGS, load_metadata, serve_metadata
 from crawler.site import tablesearch
 from crawler.site.article import Span, choose_spans, marked_paragraphs
 from crawler.site.capture import CaptureNotFound, resolve_archive
@@ -221,6 +221,88 @@ def test_a_search_on_either_plan_shows_the_same_page(demo: Path, monkeypatch) ->
         assert sorted(walked["rows"], key=str) == sorted(looked_up["rows"], key=str), words
         dates = [[row[1] for row in found["rows"]] for found in (walked, looked_up)]
         assert dates[0] == dates[1], words
+
+
+WHOLE_TABLES = ["articles", "figures", "mentions", "entities", "facts"]
+
+
+def _site(db: Path, *, immutable: bool) -> Datasette:
+    """The site `yrdnews serve` runs, in this process."""
+    metadata = serve_metadata(
+        load_metadata(DEFAULT_METADATA), "yrdnews", archive_dirs=[], allow_robots=False
+    )
+    files = {"immutables": [str(db)]} if immutable else {"files": [str(db)]}
+    return Datasette(**files, metadata=metadata, settings=SETTINGS)
+
+
+async def _summaries_ready(site: Datasette) -> dict:
+    for _ in range(600):
+        states = (await site.client.get("/-/summaries.json")).json()
+        if states and all(s["state"] != "counting" for s in states.values()):
+            return states["yrdnews"]
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"still counting: {states}")
+
+
+async def _whole_tables(site: Datasette, query: str = "") -> dict:
+    found = {}
+    for table in WHOLE_TABLES:
+        response = await site.client.get(f"/yrdnews/{table}.json?_size=1{query}")
+        assert response.status_code == 200, response.text[:300]
+        page = response.json()
+        assert "filtered_table_rows_count" in page, (table, list(page))
+        found[table] = {k: page[k] for k in ("filtered_table_rows_count", "facet_results")}
+    return found
+
+
+def test_whole_table_counts_and_facets_are_counted_once_and_kept(
+    demo: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """Served immutable, each table's unfiltered count and facets are counted in the background
+    and kept in the cache folder (summaries.py): the pages show what Datasette counts live, a
+    server started again on the same file reads them back, a changed file is counted anew, and
+    a filtered page is never answered from them."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    db = tmp_path / "yrdnews.db"
+    db.write_bytes((demo / "yrdnews.db").read_bytes())
+    kept = tmp_path / "cache" / "yrdnews" / "summaries"
+
+    async def first_start() -> tuple[dict, dict, dict]:
+        site = _site(db, immutable=True)
+        await site.client.get("/-/versions.json")  # the server's first event starts counting
+        return await _summaries_ready(site), await _whole_tables(site), await _whole_tables(
+            _site(db, immutable=False)
+        )
+
+    status, counted, live = asyncio.run(first_start())
+    assert status["state"] == "ready" and status["queries"] > len(WHOLE_TABLES)
+    assert counted == live
+    assert counted["articles"]["filtered_table_rows_count"] == 102
+    assert {"relevant", "source_id", "place"} <= set(counted["articles"]["facet_results"])
+    (file,) = kept.iterdir()
+
+    # What the kept file says is what a new server shows (so the pages do come from it).
+    saved = json.loads(file.read_text())
+    for answer in saved["answers"]:
+        if json.loads(answer[0])[0].strip() == "select count(*) from articles":
+            answer[2] = [[999]]
+    file.write_text(json.dumps(saved))
+
+    async def again() -> tuple[dict, dict, dict]:
+        site = _site(db, immutable=True)
+        first = (await site.client.get("/-/summaries.json")).json()["yrdnews"]
+        filtered = await _whole_tables(site, "&lang=en")
+        return first, await _whole_tables(site), filtered
+
+    status, reread, filtered = asyncio.run(again())
+    assert status["state"] == "ready" and status["seconds"] is None  # read, not counted
+    assert reread["articles"]["filtered_table_rows_count"] == 999
+    assert 0 < filtered["articles"]["filtered_table_rows_count"] < 102
+
+    db.touch()  # another crawl wrote to it: counted again, and the old answers dropped
+    status, recounted, _ = asyncio.run(first_start())
+    assert status["seconds"] is not None and recounted == live
+    assert [f.name for f in kept.iterdir()] != [file.name] and len(list(kept.iterdir())) == 1
 
 
 def test_search_snippets_come_from_the_articles_own_text(datasette: str) -> None:

@@ -19,7 +19,7 @@ from datasette.utils.asgi import Response
 from jinja2 import BaseLoader, ChoiceLoader, Environment, TemplateNotFound
 
 from crawler import search
-from crawler.site import cells, facets, functions, rows, tablesearch
+from crawler.site import cells, facets, functions, rows, summaries, tablesearch
 from crawler.site.capture import CaptureNotFound, capture_headers, load_capture
 
 PLUGIN = "yrd-news"
@@ -51,8 +51,23 @@ def prepare_jinja2_environment(env: Environment, datasette: Any) -> None:
 
 
 @hookimpl
-def startup() -> None:
+def startup(datasette: Any) -> None:
     search.prepare()
+    summaries.start(datasette)
+
+
+@hookimpl
+def asgi_wrapper(datasette: Any) -> Any:
+    """Table summaries are counted in the serving loop, from its first event (summaries.py)."""
+
+    def wrap(app: Any) -> Any:
+        async def counting(scope: Any, receive: Any, send: Any) -> None:
+            summaries.count_in_background(datasette)
+            await app(scope, receive, send)
+
+        return counting
+
+    return wrap
 
 
 @hookimpl(trylast=True)  # after Datasette's own functions, whose escape_fts it replaces
@@ -175,4 +190,7 @@ async def capture(request: Any, datasette: Any) -> Response:
 
 @hookimpl
 def register_routes() -> list[tuple[str, Any]]:
-    return [(r"^/-/capture/(?P<database>[^/]+)/(?P<article_id>\d+)$", capture)]
+    return [
+        (r"^/-/capture/(?P<database>[^/]+)/(?P<article_id>\d+)$", capture),
+        (r"^/-/summaries\.json$", summaries.status),
+    ]

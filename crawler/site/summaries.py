@@ -1,0 +1,208 @@
+"""Whole-table counts and facets of a served database, counted once instead of per request.
+
+Each table page Datasette serves counts the table's rows and runs every facet its metadata
+lists. At a million articles (twenty million figures) each of those scans an index of the
+whole table, a tenth of a second to several seconds apiece, and the unfiltered pages are the
+ones every visitor opens first. A database served immutable (`yrdnews serve` passes `-i`)
+cannot change while it is served, so those answers are worked out once: in the background
+after start-up, for every table's unfiltered page, without the facet time limit (bounded by
+`COUNT_TIME_LIMIT_MS` instead). They are kept in a file of the cache folder named after the
+database file (its path, size and modification time) and the metadata, so a server started
+again on the same file has them at once. Until they are ready, and for every filtered page (a
+search, a selected facet value), pages are computed as Datasette always does, within its time
+limits. `/-/summaries.json` tells how far the counting is.
+
+Only the queries that counting an unfiltered page runs are answered from here, matched by
+their exact SQL and parameters; every other query goes to SQLite.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import hashlib
+import json
+import logging
+import os
+import re
+import time
+import weakref
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from datasette.database import Database, Results
+from datasette.utils import CustomRow, sqlite_timelimit
+from datasette.utils.asgi import Response
+
+from crawler.cache import cache_folder
+
+logger = logging.getLogger(__name__)
+
+FORMAT = 1  # of the cache file; a new format starts a new file
+COUNT_TIME_LIMIT_MS = 600_000  # per query, while counting in the background
+# The queries of a table page that do not depend on the page's rows: its count and its facets
+# (Datasette runs facets with a custom time limit).
+_COUNT_SQL = re.compile(r"\s*select count\(\*\) from ", re.IGNORECASE)
+_KEPT: weakref.WeakKeyDictionary[Any, dict[str, Summaries]] = weakref.WeakKeyDictionary()
+_COUNTING: set[asyncio.Task[None]] = set()
+_counting = contextvars.ContextVar("yrd_counting", default=False)  # set in the counting task
+
+
+@dataclass
+class Summaries:
+    """The answers kept for one database, and how far counting them is."""
+
+    file: Path | None
+    answers: dict[str, tuple[list[str], list[list[Any]]]] = field(default_factory=dict)
+    state: str = "counting"  # then "ready", or "failed"
+    seconds: float | None = None
+    started: bool = False
+
+    def status(self) -> dict[str, Any]:
+        return {"state": self.state, "queries": len(self.answers), "seconds": self.seconds}
+
+
+def _key(sql: str, params: Any) -> str:
+    return json.dumps([sql, params or {}], sort_keys=True, default=str)
+
+
+def _results(columns: list[str], rows: list[list[Any]]) -> Results:
+    description = [(name, None, None, None, None, None, None) for name in columns]
+    return Results(
+        [CustomRow(columns, zip(columns, row, strict=True)) for row in rows], False, description
+    )
+
+
+def cache_file(db: Database, database_metadata: Any) -> Path | None:
+    """Where the answers for this database file and metadata are kept: named after the file's
+    path, then after what it holds (size, modification time) and everything else the answers
+    depend on. None if the database has no file."""
+    if not db.path:
+        return None
+    try:
+        path = Path(db.path).resolve()
+        stat = path.stat()
+        folder = cache_folder() / "summaries"
+    except (OSError, RuntimeError):
+        return None
+    stamp = json.dumps(
+        [FORMAT, metadata.version("datasette"), stat.st_size, stat.st_mtime_ns, database_metadata],
+        sort_keys=True, default=str,
+    )  # fmt: skip
+    return folder / f"{path.stem}-{_digest(str(path))}-{_digest(stamp)}.json"
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _load(file: Path | None) -> dict[str, tuple[list[str], list[list[Any]]]] | None:
+    if file is None:
+        return None
+    try:
+        saved = json.loads(file.read_text(encoding="utf-8"))
+        return {key: (columns, rows) for key, columns, rows in saved["answers"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _save(summaries: Summaries) -> None:
+    """Written whole or not at all; a cache that cannot be written only costs time."""
+    if summaries.file is None:
+        return
+    answers = [[key, columns, rows] for key, (columns, rows) in summaries.answers.items()]
+    try:
+        summaries.file.parent.mkdir(parents=True, exist_ok=True)
+        partial = summaries.file.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(json.dumps({"answers": answers}, default=str), encoding="utf-8")
+        partial.replace(summaries.file)
+        same_path = summaries.file.name.rsplit("-", 1)[0]
+        for older in summaries.file.parent.glob(same_path + "-*.json"):
+            if older != summaries.file:  # the same file's answers from before it changed
+                older.unlink(missing_ok=True)
+    except OSError as exc:
+        logger.warning("Could not keep the table summaries in %s: %s", summaries.file, exc)
+
+
+def _answering(db: Database, summaries: Summaries) -> None:
+    """Make `db.execute` answer the kept queries, and keep those run while counting."""
+    execute = db.execute
+
+    async def answered(sql: str, params: Any = None, **options: Any) -> Results:
+        key = _key(sql, params)
+        if key in summaries.answers:
+            return _results(*summaries.answers[key])
+        if not _counting.get() or not (options.get("custom_time_limit") or _COUNT_SQL.match(sql)):
+            return await execute(sql, params, **options)
+
+        def unbounded(conn: Any) -> tuple[list[str], list[list[Any]]]:
+            with sqlite_timelimit(conn, COUNT_TIME_LIMIT_MS):
+                cursor = conn.execute(sql, params or {})
+                rows = [list(row) for row in cursor.fetchall()]
+            return [d[0] for d in cursor.description], rows
+
+        summaries.answers[key] = await db.execute_fn(unbounded)
+        return _results(*summaries.answers[key])
+
+    db.execute = answered  # type: ignore[method-assign]
+
+
+async def _count(datasette: Any, name: str, summaries: Summaries) -> None:
+    """Open every table's unfiltered page once, keeping its count and facets."""
+    start = time.perf_counter()
+    db = datasette.get_database(name)
+    token = _counting.set(True)
+    try:
+        # A canned query of a table's name takes its page (it is not the table's).
+        skipped = set(await db.hidden_table_names()) | set(
+            await datasette.get_canned_queries(name, None)
+        )
+        for table in await db.table_names():
+            if table not in skipped:
+                path = datasette.urls.table(name, table, format="json") + "?_size=1"
+                response = await datasette.client.get(path)
+                if response.status_code != 200:
+                    raise RuntimeError(f"{path} answered HTTP {response.status_code}")
+    except Exception:  # the pages are then computed live, as without summaries
+        logger.exception("Could not count the tables of %s", name)
+        summaries.state = "failed"
+        return
+    finally:
+        _counting.reset(token)
+    summaries.seconds = round(time.perf_counter() - start, 1)
+    summaries.state = "ready"
+    _save(summaries)
+
+
+def start(datasette: Any) -> None:
+    """Answer each immutable database's kept queries; those not kept yet are counted once the
+    server runs (`count_in_background`)."""
+    kept = _KEPT[datasette] = {}
+    for name, db in datasette.databases.items():
+        if db.is_mutable or db.is_memory:
+            continue
+        file = cache_file(db, datasette.metadata(database=name))
+        summaries = kept[name] = Summaries(file)
+        _answering(db, summaries)
+        answers = _load(file)
+        if answers is not None:
+            summaries.answers, summaries.state = answers, "ready"
+
+
+def count_in_background(datasette: Any) -> None:
+    """Start counting what is not kept yet, in the loop that serves (Datasette's command line
+    runs the start-up hooks in a loop of their own, which stops before serving)."""
+    for name, summaries in _KEPT.get(datasette, {}).items():
+        if summaries.state == "counting" and not summaries.started:
+            summaries.started = True
+            task = asyncio.get_running_loop().create_task(_count(datasette, name, summaries))
+            _COUNTING.add(task)  # a task nobody refers to may be collected before it ends
+            task.add_done_callback(_COUNTING.discard)
+
+
+async def status(datasette: Any) -> Response:
+    """/-/summaries.json: per immutable database, whether its summaries are ready."""
+    kept = _KEPT.get(datasette, {})
+    return Response.json({name: summaries.status() for name, summaries in kept.items()})
