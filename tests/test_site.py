@@ -8,6 +8,7 @@ import json
 import re
 import sqlite3
 import sys
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 from datasette.app import Datasette
+from datasette.database import QueryInterrupted
 from markupsafe import Markup
 
 from crawler.chinese import to_simplified
@@ -226,13 +228,13 @@ def test_a_search_on_either_plan_shows_the_same_page(demo: Path, monkeypatch) ->
 WHOLE_TABLES = ["articles", "figures", "mentions", "entities", "facts"]
 
 
-def _site(db: Path, *, immutable: bool) -> Datasette:
+def _site(db: Path, *, immutable: bool, **settings: int) -> Datasette:
     """The site `yrdnews serve` runs, in this process."""
     metadata = serve_metadata(
         load_metadata(DEFAULT_METADATA), "yrdnews", archive_dirs=[], allow_robots=False
     )
     files = {"immutables": [str(db)]} if immutable else {"files": [str(db)]}
-    return Datasette(**files, metadata=metadata, settings=SETTINGS)
+    return Datasette(**files, metadata=metadata, settings={**SETTINGS, **settings})
 
 
 async def _summaries_ready(site: Datasette) -> dict:
@@ -270,8 +272,10 @@ def test_whole_table_counts_and_facets_are_counted_once_and_kept(
     async def first_start() -> tuple[dict, dict, dict]:
         site = _site(db, immutable=True)
         await site.client.get("/-/versions.json")  # the server's first event starts counting
-        return await _summaries_ready(site), await _whole_tables(site), await _whole_tables(
-            _site(db, immutable=False)
+        return (
+            await _summaries_ready(site),
+            await _whole_tables(site),
+            await _whole_tables(_site(db, immutable=False)),
         )
 
     status, counted, live = asyncio.run(first_start())
@@ -303,6 +307,64 @@ def test_whole_table_counts_and_facets_are_counted_once_and_kept(
     status, recounted, _ = asyncio.run(first_start())
     assert status["seconds"] is not None and recounted == live
     assert [f.name for f in kept.iterdir()] != [file.name] and len(list(kept.iterdir())) == 1
+
+
+def test_a_count_that_ran_out_of_time_is_worked_out_for_the_next_request(demo: Path) -> None:
+    """A count or facet query past its time limit fails as Datasette's do (the page lists the
+    facet as timed out), is worked out in the background, and answers the next request."""
+    slow = (
+        "select count(*) from (with recursive n(i) as"
+        " (select 1 union all select i + 1 from n where i < 2000000) select i from n)"
+    )
+
+    async def twice() -> tuple[str, int, int]:
+        site = _site(demo / "yrdnews.db", immutable=True)
+        await site.client.get("/-/versions.json")
+        db = site.get_database("yrdnews")
+        try:
+            await db.execute(slow, custom_time_limit=1)
+            first = "answered"
+        except QueryInterrupted:
+            first = "timed out"
+        for _ in range(600):
+            if not (await site.client.get("/-/summaries.json")).json()["yrdnews"]["working_out"]:
+                break
+            await asyncio.sleep(0.05)
+        started = time.perf_counter()
+        (count,) = (await db.execute(slow, custom_time_limit=1)).first()
+        return first, count, time.perf_counter() - started
+
+    first, count, seconds = asyncio.run(twice())
+    assert first == "timed out" and count == 2_000_000 and seconds < 0.5
+
+
+def test_filtered_pages_show_what_datasette_counts_live(demo: Path) -> None:
+    """Counts and facets of filtered pages remembered, or worked out after a time-out, are
+    those of a database served without summaries."""
+    paths = [
+        "/yrdnews/articles.json?_size=1&relevant=1",
+        "/yrdnews/articles.json?_size=1&_search=Suzhou",
+        "/yrdnews/figures.json?_size=1&kind=money",
+    ]
+
+    async def pages() -> tuple[list, list]:
+        hurried = _site(demo / "yrdnews.db", immutable=True, facet_time_limit_ms=1)
+        for path in paths:
+            await hurried.client.get(path)
+        for _ in range(600):
+            if not (await hurried.client.get("/-/summaries.json")).json()["yrdnews"]["working_out"]:
+                break
+            await asyncio.sleep(0.05)
+        live = _site(demo / "yrdnews.db", immutable=False)
+        return (
+            [(await hurried.client.get(path)).json() for path in paths],
+            [(await live.client.get(path)).json() for path in paths],
+        )
+
+    remembered, live = asyncio.run(pages())
+    for path, again, counted in zip(paths, remembered, live, strict=True):
+        assert again["facet_results"] and again["facet_results"] == counted["facet_results"], path
+        assert again["filtered_table_rows_count"] == counted["filtered_table_rows_count"], path
 
 
 def test_search_snippets_come_from_the_articles_own_text(datasette: str) -> None:

@@ -80,23 +80,26 @@ def extra_css_urls(datasette: Any) -> list[str]:
     return [datasette.urls.static_plugins(PLUGIN, "yrd.css")]
 
 
+def _record(row: Any) -> dict[str, Any]:
+    """The cell's row by column name; made only for the cells that need it (a table page
+    renders thousands of cells)."""
+    return dict(zip(row.keys(), row, strict=False)) if hasattr(row, "keys") else {}
+
+
 @hookimpl
 def render_cell(
     row: Any, value: Any, column: str, table: str | None, database: str, datasette: Any
 ) -> Any:
-    record = dict(zip(row.keys(), row, strict=False)) if hasattr(row, "keys") else {}
     if column == "normalized":
-        return cells.amount_cell(value, record)
+        return cells.amount_cell(value, _record(row))
     if column == "snippet":
         return cells.snippet_cell(value)
     if table is not None or value is None:
         return None  # tables already link their foreign keys
     if column.endswith("article_id"):
         return cells.link_cell(datasette.urls.row(database, "articles", value), value)
-    if column == "title" and record.get("article_id") is not None:
-        return cells.link_cell(
-            datasette.urls.row(database, "articles", record["article_id"]), value
-        )
+    if column == "title" and (article_id := _record(row).get("article_id")) is not None:
+        return cells.link_cell(datasette.urls.row(database, "articles", article_id), value)
     if column == "crawl_run_id":
         href = datasette.urls.table(database, "articles") + f"?crawl_run_id={int(value)}"
         return cells.link_cell(href, f"articles of run {value}")

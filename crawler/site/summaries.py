@@ -8,12 +8,17 @@ cannot change while it is served, so those answers are worked out once: in the b
 after start-up, for every table's unfiltered page, without the facet time limit (bounded by
 `COUNT_TIME_LIMIT_MS` instead). They are kept in a file of the cache folder named after the
 database file (its path, size and modification time) and the metadata, so a server started
-again on the same file has them at once. Until they are ready, and for every filtered page (a
-search, a selected facet value), pages are computed as Datasette always does, within its time
-limits. `/-/summaries.json` tells how far the counting is.
+again on the same file has them at once. Until they are ready, pages are computed as Datasette
+always does, within its time limits. `/-/summaries.json` tells how far the counting is.
 
-Only the queries that counting an unfiltered page runs are answered from here, matched by
-their exact SQL and parameters; every other query goes to SQLite.
+The counts and facets of filtered pages (a search, a selected facet value) are computed per
+request within those limits, and the last `RECENT_ANSWERS` are remembered, so that a search
+opened again, or its next page, costs only its rows; one that ran out of time is worked out in
+the background, one at a time, and shown from the next request on.
+
+Only those queries are answered from here, matched by their exact SQL and parameters (on a
+database that cannot change, the same query gives the same answer); every other query goes to
+SQLite.
 """
 
 from __future__ import annotations
@@ -27,12 +32,14 @@ import os
 import re
 import time
 import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from datasette.database import Database, Results
+from datasette.database import Database, QueryInterrupted, Results
 from datasette.utils import CustomRow, sqlite_timelimit
 from datasette.utils.asgi import Response
 
@@ -42,11 +49,17 @@ logger = logging.getLogger(__name__)
 
 FORMAT = 1  # of the cache file; a new format starts a new file
 COUNT_TIME_LIMIT_MS = 600_000  # per query, while counting in the background
+# Counts and facets of filtered pages remembered (each at most RECENT_ROWS rows), and those
+# that ran out of time queued to be worked out in the background (each within a limit).
+RECENT_ANSWERS = 2_000
+RECENT_ROWS = 1_001
+LATER_QUEUE = 50
+LATER_TIME_LIMIT_MS = 30_000
 # The queries of a table page that do not depend on the page's rows: its count and its facets
 # (Datasette runs facets with a custom time limit).
 _COUNT_SQL = re.compile(r"\s*select count\(\*\) from ", re.IGNORECASE)
 _KEPT: weakref.WeakKeyDictionary[Any, dict[str, Summaries]] = weakref.WeakKeyDictionary()
-_COUNTING: set[asyncio.Task[None]] = set()
+_RUNNING: set[asyncio.Task[None]] = set()
 _counting = contextvars.ContextVar("yrd_counting", default=False)  # set in the counting task
 
 
@@ -55,13 +68,28 @@ class Summaries:
     """The answers kept for one database, and how far counting them is."""
 
     file: Path | None
-    answers: dict[str, tuple[list[str], list[list[Any]]]] = field(default_factory=dict)
+    answers: dict[str, Results] = field(default_factory=dict)  # of the unfiltered pages
     state: str = "counting"  # then "ready", or "failed"
     seconds: float | None = None
     started: bool = False
+    recent: OrderedDict[str, Results] = field(default_factory=OrderedDict)  # filtered pages
+    later: set[str] = field(default_factory=set)
+    one_at_a_time: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    def remember(self, key: str, answer: Results) -> None:
+        self.recent[key] = answer
+        self.recent.move_to_end(key)
+        while len(self.recent) > RECENT_ANSWERS:
+            self.recent.popitem(last=False)
 
     def status(self) -> dict[str, Any]:
-        return {"state": self.state, "queries": len(self.answers), "seconds": self.seconds}
+        return {
+            "state": self.state,
+            "queries": len(self.answers),
+            "seconds": self.seconds,
+            "recent": len(self.recent),
+            "working_out": len(self.later),
+        }
 
 
 def _key(sql: str, params: Any) -> str:
@@ -98,12 +126,12 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _load(file: Path | None) -> dict[str, tuple[list[str], list[list[Any]]]] | None:
+def _load(file: Path | None) -> dict[str, Results] | None:
     if file is None:
         return None
     try:
         saved = json.loads(file.read_text(encoding="utf-8"))
-        return {key: (columns, rows) for key, columns, rows in saved["answers"]}
+        return {key: _results(columns, rows) for key, columns, rows in saved["answers"]}
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -112,7 +140,10 @@ def _save(summaries: Summaries) -> None:
     """Written whole or not at all; a cache that cannot be written only costs time."""
     if summaries.file is None:
         return
-    answers = [[key, columns, rows] for key, (columns, rows) in summaries.answers.items()]
+    answers = [
+        [key, found.columns, [list(row) for row in found.rows]]
+        for key, found in summaries.answers.items()
+    ]
     try:
         summaries.file.parent.mkdir(parents=True, exist_ok=True)
         partial = summaries.file.with_suffix(f".{os.getpid()}.tmp")
@@ -126,27 +157,69 @@ def _save(summaries: Summaries) -> None:
         logger.warning("Could not keep the table summaries in %s: %s", summaries.file, exc)
 
 
+def _unbounded(sql: str, params: Any, limit_ms: int) -> Callable[[Any], Results]:
+    def run(conn: Any) -> Results:
+        with sqlite_timelimit(conn, limit_ms):
+            cursor = conn.execute(sql, params or {})
+            return Results(cursor.fetchall(), False, cursor.description)
+
+    return run
+
+
 def _answering(db: Database, summaries: Summaries) -> None:
-    """Make `db.execute` answer the kept queries, and keep those run while counting."""
+    """Make `db.execute` answer the kept queries, keep those run while counting, and remember
+    the counts and facets of filtered pages (`RECENT_ANSWERS` of them), working out in the
+    background those that ran out of time."""
     execute = db.execute
 
     async def answered(sql: str, params: Any = None, **options: Any) -> Results:
         key = _key(sql, params)
-        if key in summaries.answers:
-            return _results(*summaries.answers[key])
-        if not _counting.get() or not (options.get("custom_time_limit") or _COUNT_SQL.match(sql)):
+        found = summaries.answers.get(key) or summaries.recent.get(key)
+        if found is not None:
+            return found  # never changed by its readers: they slice and copy its rows
+        if not (options.get("custom_time_limit") or _COUNT_SQL.match(sql)):
             return await execute(sql, params, **options)
-
-        def unbounded(conn: Any) -> tuple[list[str], list[list[Any]]]:
-            with sqlite_timelimit(conn, COUNT_TIME_LIMIT_MS):
-                cursor = conn.execute(sql, params or {})
-                rows = [list(row) for row in cursor.fetchall()]
-            return [d[0] for d in cursor.description], rows
-
-        summaries.answers[key] = await db.execute_fn(unbounded)
-        return _results(*summaries.answers[key])
+        if _counting.get():
+            summaries.answers[key] = await db.execute_fn(
+                _unbounded(sql, params, COUNT_TIME_LIMIT_MS)
+            )
+            return summaries.answers[key]
+        try:
+            results = await execute(sql, params, **options)
+        except QueryInterrupted:
+            _later(db, summaries, key, sql, params)
+            raise
+        if len(results.rows) <= RECENT_ROWS:
+            summaries.remember(key, results)
+        return results
 
     db.execute = answered  # type: ignore[method-assign]
+
+
+def _later(db: Database, summaries: Summaries, key: str, sql: str, params: Any) -> None:
+    """Work out a count or facet that ran out of time, one at a time, so that the page shows it
+    from the next request on."""
+    if key in summaries.later or len(summaries.later) >= LATER_QUEUE:
+        return
+    summaries.later.add(key)
+
+    async def work() -> None:
+        try:
+            async with summaries.one_at_a_time:
+                found = await db.execute_fn(_unbounded(sql, params, LATER_TIME_LIMIT_MS))
+            summaries.remember(key, found)
+        except Exception:  # too slow even so, or not a query that can run again: left live
+            logger.info("Could not work out a timed-out query in the background", exc_info=True)
+        finally:
+            summaries.later.discard(key)
+
+    _run_in_background(work())
+
+
+def _run_in_background(work: Coroutine[Any, Any, None]) -> None:
+    task = asyncio.get_running_loop().create_task(work)
+    _RUNNING.add(task)  # a task nobody refers to may be collected before it ends
+    task.add_done_callback(_RUNNING.discard)
 
 
 async def _count(datasette: Any, name: str, summaries: Summaries) -> None:
@@ -197,9 +270,7 @@ def count_in_background(datasette: Any) -> None:
     for name, summaries in _KEPT.get(datasette, {}).items():
         if summaries.state == "counting" and not summaries.started:
             summaries.started = True
-            task = asyncio.get_running_loop().create_task(_count(datasette, name, summaries))
-            _COUNTING.add(task)  # a task nobody refers to may be collected before it ends
-            task.add_done_callback(_COUNTING.discard)
+            _run_in_background(_count(datasette, name, summaries))
 
 
 async def status(datasette: Any) -> Response:
