@@ -174,10 +174,14 @@ def _answering(db: Database, summaries: Summaries) -> None:
 
     async def answered(sql: str, params: Any = None, **options: Any) -> Results:
         key = _key(sql, params)
-        found = summaries.answers.get(key) or summaries.recent.get(key)
+        found = summaries.answers.get(key)
+        if found is None:
+            found = summaries.recent.get(key)  # (an answer of no rows is falsy)
         if found is not None:
             return found  # never changed by its readers: they slice and copy its rows
-        if not (options.get("custom_time_limit") or _COUNT_SQL.match(sql)):
+        if options.get("truncate") or not (
+            options.get("custom_time_limit") or _COUNT_SQL.match(sql)
+        ):  # a query typed in or canned (run with truncate) is never remembered
             return await execute(sql, params, **options)
         if _counting.get():
             summaries.answers[key] = await db.execute_fn(
