@@ -14,8 +14,8 @@ machine barely moves it, unlike wall time.
 from __future__ import annotations
 
 import argparse
-import cProfile
 import copy
+import cProfile
 import pstats
 import sys
 import tempfile
