@@ -297,8 +297,6 @@ def open_db(path: str | Path) -> Database:
         # a crawl's articles (random ids) touch all over: at 40,000 articles a bulk store read
         # 14 GB through the file system with it, 2 GB with this (a limit, not an allocation).
         db.execute(f"PRAGMA cache_size = -{PAGE_CACHE_KIB}")
-        # Taking an article out of the search index re-segments its stored text (crawler/storage.py).
-        db.conn.create_function("yrd_segment", 1, segment, deterministic=True)
         migrations.apply(db)
         runs.migrations.apply(db)  # crawl bookkeeping tables and columns (crawler/runs.py)
     except (OSError, sqlite3.DatabaseError) as exc:

@@ -17,7 +17,8 @@ import json
 import types
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, fields
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
+from operator import attrgetter
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from crawler.urls import url_key
@@ -350,6 +351,7 @@ class Column:
     field: str | None = None  # the dataclass field it stores; None when computed
     load: Callable[[Any], Any] = _same  # stored value -> field value
     exported: bool = True  # in `yrdnews export` (bookkeeping columns are not)
+    as_is: bool = False  # the field's value itself (no JSON, nothing computed)
 
 
 @dataclass(frozen=True)
@@ -372,7 +374,21 @@ class Table:
     def row(self, item: Any, **context: Any) -> tuple[Any, ...]:
         """The values of `item`'s row, in column order; `context` gives the computed columns'
         inputs (a missing one is a KeyError, never a silent NULL)."""
-        return tuple(column.get(item, context) for column in self.columns)
+        read, others = self._reader
+        values = list(read(item))
+        for at, get in others:
+            values[at] = get(item, context)
+        return tuple(values)
+
+    @cached_property
+    def _reader(self) -> tuple[Callable[[Any], tuple[Any, ...]], list[tuple[int, Compute]]]:
+        """How `row` reads an item: the fields stored as they are in one `attrgetter` call
+        (a store writes tens of rows per article), then every other column by its own `get`,
+        at a position the getter filled with a stand-in field."""
+        stand_in = next(column.field for column in self.columns if column.as_is)
+        read = attrgetter(*(c.field if c.as_is else stand_in for c in self.columns))
+        others = [(at, c.get) for at, c in enumerate(self.columns) if not c.as_is]
+        return read, others
 
     def fields_from(self, row: Mapping[str, Any]) -> dict[str, Any]:
         """The dataclass fields a stored row holds (computed columns left out)."""
@@ -400,9 +416,10 @@ def _field_column(name: str, hint: Any) -> Column:
             lambda item, _: getattr(item, name),
             name,
             lambda v: None if v is None else bool(v),
+            as_is=True,
         )
     if hint in (str, int, float, bytes):
-        return Column(name, hint, lambda item, _: getattr(item, name), name)
+        return Column(name, hint, lambda item, _: getattr(item, name), name, as_is=True)
     raise TypeError(f"{name}: no SQLite column type for {hint!r}")
 
 

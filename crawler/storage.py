@@ -14,10 +14,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import marshal
+import sqlite3
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
-from typing import Any, Generic, TypeVar
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from sqlite_utils import Database
 
@@ -82,11 +86,89 @@ _ALIASES_AT = ENTITIES.names.index("aliases")
 _SELECT_CONTENT = f"SELECT {', '.join(map(_quoted, PAGE_CONTENT))} FROM articles WHERE id = ?"
 _CONTENT_AT = [ARTICLES.names.index(name) for name in PAGE_CONTENT]
 _SELECT_TEXT = "SELECT title, body FROM articles WHERE id = ?"
+_SELECT_REEXTRACTED = "SELECT content_hash, title, body FROM articles WHERE id = ?"
 _TEXT_AT = (PAGE_CONTENT.index("title"), PAGE_CONTENT.index("body"))
 
 
 class IdCollision(ValueError):
     """Two canonical URLs with the same article id."""
+
+
+# The article's columns that say how and when it was fetched and stored, not what it holds.
+_NOT_CONTENT = {
+    "kind", "content_hash", "fetched_at", "warc_file", "warc_record_id", "warc_offset",
+    "crawl_run_id", "stored_at",
+}  # fmt: skip
+_CONTENT_COLUMNS = [i for i, name in enumerate(ARTICLES.names) if name not in _NOT_CONTENT]
+_HASH_AT = ARTICLES.names.index("content_hash")
+# The fingerprint's form, so a stored one of an earlier form is recognised (`_digest`).
+FINGERPRINT = "v2:"
+
+
+class _Rows(NamedTuple):
+    """Everything stored of an article, built once: its fingerprint hashes these values, and
+    the store writes them."""
+
+    article: list[Any]
+    figures: list[tuple[Any, ...]]
+    mentions: list[tuple[Any, ...]]
+    entities: dict[str, tuple[tuple[Any, ...], set[str]]]  # id -> row (aliases None), surfaces
+
+
+def _rows(article: Article, **context: Any) -> _Rows:
+    """The article's rows; `context` as `ARTICLES.row` takes it (the content hash left out)."""
+    article_id = article.id
+    mentioned: dict[str, tuple[Entity, set[str]]] = {}
+    for mention in article.mentions:
+        entity_id = mention.entity.id
+        surfaces = mentioned[entity_id][1] if entity_id in mentioned else set()
+        surfaces.add(mention.text)
+        mentioned[entity_id] = (mention.entity, surfaces)  # as stored: its last mention's
+    return _Rows(
+        list(ARTICLES.row(article, content_hash=None, **context)),
+        [FIGURES.row(figure, article_id=article_id) for figure in article.figures],
+        [
+            MENTIONS.row(mention, article_id=article_id, idx=i)
+            for i, mention in enumerate(article.mentions)
+        ],
+        {
+            entity_id: (ENTITIES.row(entity, aliases=None), surfaces)
+            for entity_id, (entity, surfaces) in mentioned.items()
+        },
+    )
+
+
+def _fingerprint(rows: _Rows) -> str:
+    """Fingerprint of everything stored from the page and extracted from it: the article's
+    content columns, its figure and mention rows, the rows of the entities mentioned (but their
+    aliases, which other articles add to), so it is equal exactly when the stored rows would be.
+
+    The values are hashed in marshal's version 2 form: values only (version 3 on refers back
+    to objects met before and flags interned strings, which depend on where a value came from,
+    not what it is), 1, 1.0 and True apart, floats exact; four times faster than `repr`."""
+    content = (
+        [rows.article[i] for i in _CONTENT_COLUMNS],
+        rows.figures,
+        rows.mentions,
+        [row for row, _ in rows.entities.values()],
+    )
+    return FINGERPRINT + hashlib.blake2b(marshal.dumps(content, 2), digest_size=16).hexdigest()
+
+
+def _json_fingerprint(article: Article) -> str:
+    """The fingerprint as it was stored before `FINGERPRINT`: the article's JSON form, less
+    when and into which WARC record it was fetched (slower: a JSON dump of it all)."""
+    payload = {k: v for k, v in article.to_dict().items() if k not in {"fetched_at", "warc"}}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _digest(rows: _Rows, article: Article, stored: str | None) -> str:
+    """The fingerprint to store: the stored one when it is of the earlier form and the article
+    still matches it, so a database written before keeps finding re-crawls unchanged, and its
+    stories (which note the fingerprint they clustered) are not clustered again."""
+    if stored and not stored.startswith(FINGERPRINT) and stored == _json_fingerprint(article):
+        return stored
+    return _fingerprint(rows)
 
 
 def content_hash(article: Article) -> str:
@@ -96,8 +178,7 @@ def content_hash(article: Article) -> str:
     When and into which WARC record the page was fetched is left out: a re-crawl finding the
     same content is "unchanged" and the row keeps pointing at the record it was extracted from.
     """
-    payload = {k: v for k, v in article.to_dict().items() if k not in {"fetched_at", "warc"}}
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+    return _fingerprint(_rows(article, kind=None, crawl_run_id=None, stored_at=None))
 
 
 def article_from_row(row: dict[str, Any]) -> Article:
@@ -108,71 +189,110 @@ def article_from_row(row: dict[str, Any]) -> Article:
     return article
 
 
-def _unindex(db: Database, article_id: int) -> None:
-    """Take a stored article out of the search index. The index keeps no copy of the text
-    (its content is the articles table), so FTS5 is told the tokens that were indexed: those
-    of the stored title and body, segmented as they were when indexed."""
-    db.execute(
-        "insert into articles_fts (articles_fts, rowid, title, body)"
-        " select 'delete', id, yrd_segment(title), yrd_segment(body) from articles where id = ?",
-        [article_id],
-    )
+Text = tuple[str | None, str]  # an article's title and body
 
 
-def _index(db: Database, article: Article) -> None:
-    db.execute(
-        "insert into articles_fts (rowid, title, body) values (?, ?, ?)",
-        [article.id, segment(article.title), segment(article.body)],
-    )
+class _SearchEntries:
+    """The search-index changes of one transaction, written together at its end.
+
+    FTS5 writes what it holds to a new segment of the index at every savepoint and at every
+    statement that may need undoing, once the transaction has written to it; written between
+    the other rows, each article's entry cost a segment (and the merges of them all). Held
+    until the end, they are written with nothing in between: one segment a transaction.
+
+    Each change says which text of a row was indexed before it (None: none) and which is after
+    it; what is written is the net change of each row, so a row written twice, or changed and
+    changed back, costs one entry or none.
+    """
+
+    def __init__(self) -> None:
+        self.changes: list[tuple[int, Text | None, Text | None]] = []
+
+    def change(self, rowid: int, before: Text | None, after: Text | None) -> None:
+        self.changes.append((rowid, before, after))
+
+    def write(self, db: Database) -> None:
+        first: dict[int, Text | None] = {}
+        last: dict[int, Text | None] = {}
+        for rowid, before, after in self.changes:
+            first.setdefault(rowid, before)
+            last[rowid] = after
+        self.changes.clear()
+        changed = [(rowid, before, last[rowid]) for rowid, before in first.items()]
+        changed = [(rowid, before, after) for rowid, before, after in changed if before != after]
+        # The index keeps no copy of the text (its content is the articles table), so FTS5 is
+        # told the tokens that were indexed: those of the text it had, segmented as then.
+        db.conn.executemany(
+            "insert into articles_fts (articles_fts, rowid, title, body) values ('delete', ?, ?, ?)",
+            [(rowid, segment(b[0]), segment(b[1])) for rowid, b, _ in changed if b is not None],
+        )
+        db.conn.executemany(
+            "insert into articles_fts (rowid, title, body) values (?, ?, ?)",
+            [(rowid, segment(a[0]), segment(a[1])) for rowid, _, a in changed if a is not None],
+        )
 
 
-def _reindex(db: Database, article: Article, stored_text: tuple[str | None, str]) -> None:
-    """The search entry of a stored article whose row is about to be replaced, rewritten when
-    its title or body changed. The entry is `segment` of the stored text (a change to
-    `segment` reindexes everything: crawler/db.py `reindex`), so an unchanged text keeps its
-    entry, and costs no segmenting at all."""
-    if stored_text != (article.title, article.body):
-        _unindex(db, article.id)  # before the row changes: the old text says what was indexed
-        _index(db, article)
+_OPEN: dict[sqlite3.Connection, _SearchEntries] = {}
 
 
-def _write_entities(db: Database, article: Article) -> None:
+@contextmanager
+def transaction(db: Database) -> Iterator[_SearchEntries]:
+    """A transaction of the store (a savepoint, in one already open): its search-index changes
+    are written at the end of the outermost one (`_SearchEntries`); those of a savepoint rolled
+    back are forgotten with it. Every write to the articles table goes through one."""
+    entries = _OPEN.get(db.conn)
+    if entries is None:
+        entries = _OPEN[db.conn] = _SearchEntries()
+        try:
+            with db.atomic():
+                yield entries
+                entries.write(db)
+        finally:
+            del _OPEN[db.conn]
+        return
+    mark = len(entries.changes)
+    try:
+        with db.atomic():
+            yield entries
+    except BaseException:
+        del entries.changes[mark:]
+        raise
+
+
+def _write_entities(db: Database, entities: dict[str, tuple[tuple[Any, ...], set[str]]]) -> None:
     """The article's entities, each with every surface form seen (`aliases`); an entity whose
     row would not change (the usual case: the same places and bodies in article after
     article) is not written again."""
-    surfaces: dict[str, set[str]] = {}
-    entities: dict[str, Entity] = {}
-    for mention in article.mentions:
-        entities[mention.entity.id] = mention.entity
-        surfaces.setdefault(mention.entity.id, set()).add(mention.text)
     if not entities:
         return
     stored = {row[0]: row for row in db.execute(_SELECT_ENTITIES, [json.dumps(list(entities))])}
-    for entity_id, entity in entities.items():
+    for entity_id, (row, surfaces) in entities.items():
         before = stored.get(entity_id)
-        known = set(json.loads(before[_ALIASES_AT])) if before and before[_ALIASES_AT] else set()
-        aliases = json.dumps(sorted(known | surfaces[entity_id]), ensure_ascii=False)
-        row = ENTITIES.row(entity, aliases=aliases)
+        known, known_text = _aliases(before[_ALIASES_AT] if before else None)
+        if surfaces <= known:
+            aliases = known_text
+        else:
+            aliases = json.dumps(sorted(known | surfaces), ensure_ascii=False)
+        row = (*row[:_ALIASES_AT], aliases, *row[_ALIASES_AT + 1 :])
         if row != before:
             db.execute(_UPSERT_ENTITY, row)
 
 
-def _replace_extractions(db: Database, article: Article) -> None:
+@lru_cache(maxsize=4096)
+def _aliases(stored: str | None) -> tuple[frozenset[str], str]:
+    """An entity's stored aliases, and their JSON as the store writes it (the same few lists
+    are read again and again)."""
+    known = frozenset(json.loads(stored)) if stored else frozenset()
+    return known, json.dumps(sorted(known), ensure_ascii=False)
+
+
+def _replace_extractions(db: Database, article_id: int, rows: _Rows) -> None:
     """Everything derived from the article's text except its search entry: figures, mentions."""
-    article_id = article.id
     db.execute("delete from figures where article_id = ?", [article_id])
     db.execute("delete from mentions where article_id = ?", [article_id])
-    db.conn.executemany(
-        _INSERT_FIGURE, [FIGURES.row(figure, article_id=article_id) for figure in article.figures]
-    )
-    _write_entities(db, article)
-    db.conn.executemany(
-        _INSERT_MENTION,
-        [
-            MENTIONS.row(mention, article_id=article_id, idx=i)
-            for i, mention in enumerate(article.mentions)
-        ],
-    )
+    db.conn.executemany(_INSERT_FIGURE, rows.figures)
+    _write_entities(db, rows.entities)
+    db.conn.executemany(_INSERT_MENTION, rows.mentions)
 
 
 def store_article(
@@ -185,8 +305,8 @@ def store_article(
     itself changed (its title, body, dates, ...: `PAGE_CONTENT`), the row as it was is kept
     in `article_versions`, with the WARC record it was read from.
     """
-    with db.atomic():
-        return _store(db, article, crawl_run_id=crawl_run_id, kind=kind)
+    with transaction(db) as search:
+        return _store(db, search, article, crawl_run_id=crawl_run_id, kind=kind)
 
 
 def store_articles(
@@ -200,43 +320,56 @@ def store_articles(
     (bulk loads such as bench/datasette.py: one commit instead of one per article).
 
     Returns how many were inserted, updated and unchanged."""
-    with db.atomic():
-        return Counter(_store(db, a, crawl_run_id=crawl_run_id, kind=kind) for a in articles)
+    with transaction(db) as search:
+        return Counter(
+            _store(db, search, a, crawl_run_id=crawl_run_id, kind=kind) for a in articles
+        )
 
 
-def _store(db: Database, article: Article, *, crawl_run_id: int | None, kind: str | None) -> str:
+def _store(
+    db: Database,
+    search: _SearchEntries,
+    article: Article,
+    *,
+    crawl_run_id: int | None,
+    kind: str | None,
+) -> str:
     """store_article's work, inside the caller's transaction."""
     article_id = article.id
-    digest = content_hash(article)
     existing = db.execute(
         "select content_hash, canonical_url from articles where id = ?", [article_id]
     ).fetchone()
-    if existing and url_key(existing[1]) != url_key(article.canonical_url):
+    if (
+        existing
+        and existing[1] != article.canonical_url
+        and url_key(existing[1]) != url_key(article.canonical_url)
+    ):
         # 52-bit ids make this vanishingly rare; never let it overwrite another article.
         # (The same key is the same page under another address, http or www: one article.)
         raise IdCollision(f"{article.canonical_url} has the id of {existing[1]} ({article_id})")
+    now = utc_now()
+    rows = _rows(article, kind=kind, crawl_run_id=crawl_run_id, stored_at=now)
+    digest = _digest(rows, article, existing[0] if existing else None)
     if existing and existing[0] == digest:
         return "unchanged"
-    now = utc_now()
-    row = ARTICLES.row(
-        article, kind=kind, content_hash=digest, crawl_run_id=crawl_run_id, stored_at=now
-    )
+    rows.article[_HASH_AT] = digest
     # A page whose canonical URL changed gets a new id; drop the row under its old id.
     stale = db.execute(
         "select id from articles where url = ? and id != ?", [article.url, article_id]
     ).fetchall()
     for (stale_id,) in stale:
         delete_article(db, stale_id)
+    text = (article.title, article.body)
     if existing:
         before = db.execute(_SELECT_CONTENT, [article_id]).fetchone()
-        if tuple(before) != tuple(row[i] for i in _CONTENT_AT):
+        if tuple(before) != tuple(rows.article[i] for i in _CONTENT_AT):
             # The page itself changed (not only what was extracted from it): keep what it said.
             db.execute(_KEEP_VERSION, [now, crawl_run_id, article_id])
-        _reindex(db, article, (before[_TEXT_AT[0]], before[_TEXT_AT[1]]))
+        search.change(article_id, (before[_TEXT_AT[0]], before[_TEXT_AT[1]]), text)
     else:
-        _index(db, article)
-    db.execute(_UPSERT_ARTICLE, row)
-    _replace_extractions(db, article)
+        search.change(article_id, None, text)
+    db.execute(_UPSERT_ARTICLE, rows.article)
+    _replace_extractions(db, article_id, rows)
     return "updated" if existing else "inserted"
 
 
@@ -253,12 +386,15 @@ _UPDATE_DERIVED = (
 def replace_extractions(db: Database, article: Article) -> None:
     """Store new figures, mentions and relevance (and search entry, if its text is not the
     stored one) for an already stored article (`yrdnews reextract`, after the extractors
-    improve)."""
-    with db.atomic():
-        _reindex(db, article, db.execute(_SELECT_TEXT, [article.id]).fetchone())
-        _replace_extractions(db, article)
+    improve). The search entry follows the text given, which is the stored one: a changed
+    title or body is stored by `store_article`."""
+    with transaction(db) as search:
+        stored = db.execute(_SELECT_REEXTRACTED, [article.id]).fetchone()
+        search.change(article.id, (stored[1], stored[2]), (article.title, article.body))
+        rows = _rows(article, kind=None, crawl_run_id=None, stored_at=None)
+        _replace_extractions(db, article.id, rows)
         derived = [column.get(article, {}) for column in _DERIVED]
-        db.execute(_UPDATE_DERIVED, [content_hash(article), *derived, article.id])
+        db.execute(_UPDATE_DERIVED, [_digest(rows, article, stored[0]), *derived, article.id])
 
 
 # A batch is committed once it holds this many writes, or this many seconds after its first.
@@ -310,7 +446,7 @@ class Batch(Generic[T]):
         pending, self.pending = self.pending, []
         if not pending:
             return
-        with self.db.atomic():
+        with transaction(self.db):
             results = [write(self.db) for write, _ in pending]
         for (_, done), result in zip(pending, results, strict=True):
             done(result)
@@ -327,8 +463,11 @@ def record_known_page(db: Database, page: KnownPage, *, crawl_run_id: int | None
 
 
 def delete_article(db: Database, article_id: int) -> None:
-    db.execute("delete from article_versions where article_id = ?", [article_id])
-    db.execute("delete from figures where article_id = ?", [article_id])
-    db.execute("delete from mentions where article_id = ?", [article_id])
-    _unindex(db, article_id)
-    db.execute("delete from articles where id = ?", [article_id])
+    with transaction(db) as search:
+        db.execute("delete from article_versions where article_id = ?", [article_id])
+        db.execute("delete from figures where article_id = ?", [article_id])
+        db.execute("delete from mentions where article_id = ?", [article_id])
+        text = db.execute(_SELECT_TEXT, [article_id]).fetchone()
+        if text is not None:
+            search.change(article_id, tuple(text), None)
+        db.execute("delete from articles where id = ?", [article_id])

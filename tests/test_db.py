@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -251,3 +252,100 @@ def test_an_entity_seen_again_keeps_every_surface_form(db) -> None:
         mention = Mention(entity=suzhou, text=text, start=0, end=len(text))
         storage.store_article(db, article(f"https://example.org/{n}", mentions=[mention]))
     assert json.loads(db["entities"].get("place:320500")["aliases"]) == ["Suzhou", "苏州"]
+
+
+def search_index(db) -> list[tuple]:
+    """Every token of the search index, with the row, column and offset it stands at."""
+    db.execute(
+        "create virtual table if not exists temp.fts_vocab using fts5vocab(main, articles_fts, 'instance')"
+    )
+    return list(db.execute("select term, doc, col, offset from temp.fts_vocab order by 1, 2, 3, 4"))
+
+
+def test_a_fingerprint_of_the_earlier_form_still_finds_the_article_unchanged(db) -> None:
+    """A database written before the v2 fingerprint holds the JSON one: an unchanged article
+    stored or re-extracted again keeps it (so its story is not clustered again)."""
+    item = article()
+    payload = {k: v for k, v in item.to_dict().items() if k not in {"fetched_at", "warc"}}
+    earlier = hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+    storage.store_article(db, item)
+    db.execute("update articles set content_hash = ?", [earlier])
+    db.conn.commit()
+    assert storage.store_article(db, article()) == "unchanged"
+    storage.replace_extractions(db, article())
+    assert db.execute("select content_hash from articles").fetchone()[0] == earlier
+    assert storage.store_article(db, article(title="Another title")) == "updated"
+    assert db.execute("select content_hash from articles").fetchone()[0] == storage.content_hash(
+        article(title="Another title")
+    )
+    assert storage.content_hash(article()).startswith(storage.FINGERPRINT)
+
+
+def writes() -> list:
+    """Writes that touch one search entry several times: inserted, re-stored, changed and
+    changed back, re-extracted, moved to another canonical URL (its old row deleted)."""
+    suzhou, wuxi = article(), article(body="Wuxi signed 12 projects.", lang="en")
+    moved = article(canonical_url="https://example.org/moved", title="Moved")
+    other = article("https://example.org/b", title="Hangzhou", body="杭州市的新闻。")
+    return [
+        lambda db: storage.store_article(db, suzhou),
+        lambda db: storage.store_article(db, other),
+        lambda db: storage.store_article(db, suzhou),
+        lambda db: storage.store_article(db, wuxi),
+        lambda db: storage.replace_extractions(db, wuxi),
+        lambda db: storage.store_article(db, suzhou),
+        lambda db: storage.store_article(db, wuxi),
+        lambda db: storage.store_article(db, moved),
+        lambda db: storage.store_article(db, other),
+    ]
+
+
+def test_search_entries_written_in_one_batch_equal_those_written_one_by_one(
+    tmp_path: Path,
+) -> None:
+    one, many = database.open_db(tmp_path / "one.db"), database.open_db(tmp_path / "many.db")
+    outcomes: list[str] = []
+    for write in writes():
+        outcomes.append(write(one))
+    batch, done = storage.Batch(many, size=100), []
+    for write in writes():
+        batch.add(write, done.append)
+    batch.commit()
+    assert done == outcomes
+    assert outcomes.count("unchanged") == 2
+    assert search_index(many) == search_index(one) != []
+    for words in ("苏州", "Wuxi", "Moved", "杭州", "Suzhou"):
+        assert search(many, words) == search(one, words), words
+    assert search(many, "Wuxi") == [] and search(many, "Moved") == [
+        article(canonical_url="https://example.org/moved").id
+    ]
+    sql = "select id, title, body, content_hash from articles order by id"
+    assert list(many.execute(sql)) == list(one.execute(sql))
+    many.execute("insert into articles_fts (articles_fts) values ('integrity-check')")
+
+
+def test_the_same_article_twice_in_store_articles_is_indexed_once(db) -> None:
+    counts = storage.store_articles(
+        db, [article(), article(body="Wuxi signed 12 projects.", lang="en"), article()]
+    )
+    assert counts == {"inserted": 1, "updated": 2}
+    assert search(db, "苏州") == [article().id] and search(db, "Wuxi") == []
+    assert db.execute("select count(*) from articles_fts_docsize").fetchone()[0] == 1
+
+
+def test_a_savepoint_rolled_back_takes_its_search_entries_with_it(db) -> None:
+    def write_then_fail(db) -> None:
+        try:
+            with storage.transaction(db):
+                storage.store_article(db, article("https://example.org/gone", title="Gone"))
+                raise RuntimeError
+        except RuntimeError:
+            pass
+
+    batch = storage.Batch(db)
+    batch.add(lambda db: storage.store_article(db, article()))
+    batch.add(write_then_fail)
+    batch.commit()
+    assert search(db, "Gone") == [] and search(db, "Suzhou") == [article().id]
+    assert db.execute("select count(*) from articles_fts_docsize").fetchone()[0] == 1
+    db.execute("insert into articles_fts (articles_fts) values ('integrity-check')")
