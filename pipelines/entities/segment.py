@@ -29,9 +29,31 @@ from typing import Any
 _log = logging.getLogger(__name__)
 _BEAM = 16
 _FLOOR = -3.14e100  # jieba's log-probability of an unseen emission
+_FORMAT = 2  # of the cache file, in its name: a file of another layout is never read
 
 Word = tuple[str, str, int]  # word, part-of-speech flag, start offset
 Row = dict[Any, tuple[float, Any]]  # state -> (log probability, previous state)
+
+
+Entry = tuple[dict[str, int], dict[str, str]]  # count of each word or prefix, tag of each word
+_NO_ENTRY: Entry = ({}, {})  # of a character no dictionary word starts with (never changed)
+
+
+class _Entries(dict[str, Entry]):
+    """The dictionary's words by their first character, each character's unpacked from the
+    cache on first use: building the whole dictionary costs a quarter of a second, and a page
+    of a thousand characters starts a third of its words (about 400 of its 12,000 first
+    characters), which is all that `extract` on one page then builds."""
+
+    def __init__(self, packed: dict[str, bytes]) -> None:
+        super().__init__()
+        self.packed = packed
+
+    def __missing__(self, char: str) -> Entry:
+        packed = self.packed.pop(char, None)  # unpacked once: its bytes are no longer needed
+        entry: Entry = _NO_ENTRY if packed is None else marshal.loads(packed)
+        self[char] = entry
+        return entry
 
 
 class _Model:
@@ -42,11 +64,8 @@ class _Model:
     cost over a second; only the first start after jieba changes reads jieba itself."""
 
     def __init__(self, data: dict[str, Any]) -> None:
-        self.freq: dict[str, int] = dict(
-            zip(data["words"].split("\n"), data["counts"], strict=True)
-        )
+        self.entries = _Entries(data["entries"])
         self.logtotal = log(data["total"])
-        self.tags: dict[str, str] = dict(zip(data["tagged"].split("\n"), data["tags"], strict=True))
         self.states: dict[str, tuple[Any, ...]] = data["states"]
         self.start_p: dict[Any, float] = data["start_p"]
         self.trans_p: dict[Any, dict[Any, float]] = data["trans_p"]
@@ -57,6 +76,14 @@ class _Model:
         self.han_detail, self.skip_detail = patterns["han_detail"], patterns["skip_detail"]
         self.num, self.eng = patterns["num"], patterns["eng"]
 
+    def count(self, word: str) -> int | None:
+        """The dictionary count of a non-empty word: 0 for a prefix of a word only, None for
+        neither."""
+        return self.entries[word[0]][0].get(word)
+
+    def tag(self, word: str) -> str:
+        return self.entries[word[0]][1].get(word, "x")
+
 
 def _from_jieba() -> dict[str, Any]:
     """Everything `_Model` needs, read from jieba (its dictionary through jieba's own cache)."""
@@ -66,13 +93,15 @@ def _from_jieba() -> dict[str, Any]:
     jieba.setLogLevel(logging.WARNING)
     tokenizer = posseg.dt.tokenizer
     tokenizer.check_initialized()
+    entries: dict[str, Entry] = {}
+    for word, count in tokenizer.FREQ.items():
+        entries.setdefault(word[0], ({}, {}))[0][word] = count
+    for word, tag in posseg.dt.word_tag_tab.items():
+        entries.setdefault(word[0], ({}, {}))[1][word] = tag
     names = ("han_internal", "skip_internal", "han_detail", "skip_detail", "num", "eng")
     return {
-        "words": "\n".join(tokenizer.FREQ),
-        "counts": list(tokenizer.FREQ.values()),
+        "entries": {char: marshal.dumps(entry) for char, entry in entries.items()},
         "total": tokenizer.total,
-        "tagged": "\n".join(posseg.dt.word_tag_tab),
-        "tags": list(posseg.dt.word_tag_tab.values()),
         "states": posseg.char_state_tab_P,
         "start_p": posseg.start_P,
         "trans_p": posseg.trans_P,
@@ -93,7 +122,7 @@ def _cache_file() -> Path | None:
     except (OSError, RuntimeError):  # no dictionary file to name it after, or no home folder
         return None
     stamp = f"{metadata.version('jieba')}-{stat.st_size}-{stat.st_mtime_ns}"
-    return folder / f"segment-{stamp}.marshal"
+    return folder / f"segment{_FORMAT}-{stamp}.marshal"
 
 
 def _cached() -> dict[str, Any]:
@@ -152,14 +181,15 @@ def _route(model: _Model, block: str) -> list[int]:
     """End of the dictionary word starting at each offset on the most probable path: jieba's
     `get_DAG` and `calc` in one pass (the same sums in the same order, so the same path; ties
     go to the longer word, as jieba's `max` over (score, end) pairs does)."""
-    freq, logtotal = model.freq, model.logtotal
+    entries, logtotal = model.entries, model.logtotal
     n = len(block)
     score = [0.0] * (n + 1)
     ends = [0] * (n + 1)
     for idx in range(n - 1, -1, -1):
         best = end = None
         i = idx
-        f = freq.get(block[idx])
+        counts = entries[block[idx]][0]
+        f = counts.get(block[idx])
         while f is not None:  # a word or the prefix of one (count 0)
             if f:
                 total = log(f) - logtotal + score[i + 1]
@@ -168,7 +198,7 @@ def _route(model: _Model, block: str) -> list[int]:
             i += 1
             if i == n:
                 break
-            f = freq.get(block[idx : i + 1])
+            f = counts.get(block[idx : i + 1])
         if best is None:  # no dictionary word starts here: the character alone
             best, end = -logtotal + score[idx + 1], idx
         score[idx] = best
@@ -180,7 +210,6 @@ def _block(model: _Model, block: str, offset: int, out: list[Word]) -> None:
     """Dictionary words of a run of Han, Latin and digits; the one-character words between
     them are read again by the HMM, which finds names and other new words."""
     ends = _route(model, block)
-    tags = model.tags
     single = 0  # start of the pending run of one-character words
     x = 0
     while x < len(block):
@@ -189,7 +218,7 @@ def _block(model: _Model, block: str, offset: int, out: list[Word]) -> None:
             if single < x:
                 _singles(model, block, single, x, offset, out)
             word = block[x:y]
-            out.append((word, tags.get(word, "x"), offset + x))
+            out.append((word, model.tag(word), offset + x))
             single = y
         x = y
     _singles(model, block, single, len(block), offset, out)
@@ -201,9 +230,8 @@ def _singles(model: _Model, block: str, start: int, end: int, offset: int, out: 
     if end <= start:
         return
     run = block[start:end]
-    if len(run) <= 1 or model.freq.get(run):
-        tags = model.tags
-        out.extend((c, tags.get(c, "x"), offset + start + i) for i, c in enumerate(run))
+    if len(run) <= 1 or model.count(run):
+        out.extend((c, model.tag(c), offset + start + i) for i, c in enumerate(run))
         return
     pos = offset + start
     for part in model.han_detail.split(run):
@@ -232,7 +260,7 @@ def _han(model: _Model, run: str, offset: int, out: list[Word]) -> None:
         if char not in known:
             if i > begin:
                 _hmm(model, run[begin:i], offset + begin, out)
-            out.append((char, model.tags.get(char, "x"), offset + i))
+            out.append((char, model.tag(char), offset + i))
             begin = i + 1
     if begin < len(run):
         _hmm(model, run[begin:], offset + begin, out)
@@ -240,7 +268,7 @@ def _han(model: _Model, run: str, offset: int, out: list[Word]) -> None:
 
 def frequency(word: str) -> int:
     """jieba's dictionary count of a word (0 when it is not in the dictionary)."""
-    return _model().freq.get(word) or 0
+    return (_model().count(word) or 0) if word else 0
 
 
 def _beam(row: Row) -> list[tuple[Any, float]]:
