@@ -11,6 +11,7 @@ container, minus link lists, navigation and forms.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -59,13 +60,14 @@ class Block:
 
 
 # Characters that print nothing: soft hyphens and zero-width marks, which editors leave in
-# ("1\u00ad\u00ad—4月") and trafilatura takes out.
-_INVISIBLE_CHARS = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
+# ("1\u00ad\u00ad—4月") and trafilatura takes out; taken out with a pattern, since
+# str.translate looks every character up (twice as slow on Chinese text).
+_INVISIBLE_CHARS = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]+")
 
 
 def squash(text: str) -> str:
     """Whitespace (ideographic spaces too) collapsed, invisible marks out: how text is stored."""
-    return " ".join(text.replace("\u3000", " ").translate(_INVISIBLE_CHARS).split())
+    return " ".join(_INVISIBLE_CHARS.sub("", text.replace("\u3000", " ")).split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +150,7 @@ def visible_strings(root: etree._Element) -> list[str]:
 def _key(text: str) -> str:
     """A block's text for matching: no spaces, no invisible marks, no "- " of trafilatura's
     list items."""
-    return "".join(text.removeprefix("- ").translate(_INVISIBLE_CHARS).split())
+    return "".join(_INVISIBLE_CHARS.sub("", text.removeprefix("- ")).split())
 
 
 def _match(lines: list[str], blocks: list[Block]) -> dict[int, int]:

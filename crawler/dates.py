@@ -25,9 +25,11 @@ from functools import lru_cache
 __all__ = [
     "parse_date",
     "find_date_in_text",
+    "top_date",
     "find_dateline",
     "date_from_url",
     "days_printed",
+    "prints_day",
     "find_date_span",
     "with_offset",
 ]
@@ -50,6 +52,9 @@ _MONTH = rf"(?P<mon>(?i:{_MONTH_NAMES}))\.?"
 _YMD = re.compile(
     r"(?<![\d+\-\u2212])(?P<y>\d{4})\s*(?:[-/.]|年)\s*(?P<m>\d{1,2})\s*(?:[-/.]|月)\s*(?P<d>\d{1,2})(?!\d)\s*日?"
 )
+# The four digits of a year, which every pattern of a day holds; written out, the regex engine
+# skips to the first digit (`\d{4}` would try every position).
+_YEAR_DIGITS = re.compile(r"\d\d\d\d")
 _DMY_DOTS = re.compile(r"(?<![\d+\-.])(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4})(?!\d)")
 _SLASHED = re.compile(r"(?<![\d+\-/])(?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<y>\d{4})(?!\d)")
 _MDY_NAMED = re.compile(rf"\b{_MONTH}\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}})\b")
@@ -109,6 +114,8 @@ def _printed_days(
     An ambiguous a/b/yyyy is read month first (US usage of the English pages that print it)
     unless the first number cannot be a month; ``both_readings`` gives the other one too.
     """
+    if _YEAR_DIGITS.search(text) is None:  # every pattern holds one: most lines are read here
+        return
     for pattern in (_YMD, _DMY_DOTS, _MDY_NAMED, _DMY_NAMED):
         for match in pattern.finditer(text):
             groups = match.groupdict()
@@ -325,7 +332,14 @@ def find_date_in_text(
     dateline = find_dateline(head)
     if dateline and (found := parse_date(dateline, default_tz=default_tz)):
         return found
-    return None if strict else _printed_in(head[:600], default_tz)
+    return None if strict else top_date(head, default_tz)
+
+
+def top_date(text: str, default_tz: str = "+08:00") -> str | None:
+    """The first full date, with year, in the top 600 characters of ``text``: what
+    `find_date_in_text` falls back on (so a caller holding its strict answer need not search
+    the text again)."""
+    return _printed_in(text[:600], default_tz)
 
 
 def find_date_span(text: str) -> tuple[int, int] | None:
@@ -356,6 +370,31 @@ def days_printed(text: str) -> set[str]:
             if found:
                 days.add(found.isoformat())
     return days
+
+
+_DIGIT_RUN = re.compile(r"\d\d\d\d+")
+
+
+def prints_day(text: str, day: str) -> bool:
+    """Whether ``day`` (``YYYY-MM-DD``) is among `days_printed` of ``text``, a page's HTML,
+    from the stretches between its markup characters (``<``, ``>``) that hold the day's year.
+
+    No form read here holds a ``<`` or ``>``, and beside one the patterns' look-arounds and
+    word boundaries read as beside the start or end of a text: each stretch prints the same
+    days alone as within the page. Of a page, a few stretches are read, not all of it.
+    """
+    year = day[:4]
+    read_to = 0
+    for run in _DIGIT_RUN.finditer(text):
+        digits = run.group()
+        if run.start() < read_to or (digits.isascii() and year not in digits):
+            continue  # read already, or not the year (a year in other digits is read)
+        start = max(text.rfind("<", 0, run.start()), text.rfind(">", 0, run.start())) + 1
+        ends = [at for at in (text.find("<", run.end()), text.find(">", run.end())) if at >= 0]
+        read_to = min(ends, default=len(text))
+        if day in days_printed(text[start:read_to]):
+            return True
+    return False
 
 
 def with_offset(value: str, default_tz: str = "+08:00") -> str:

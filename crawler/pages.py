@@ -21,7 +21,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from functools import cached_property
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -47,6 +47,8 @@ from crawler.dates import (
     find_date_in_text,
     find_dateline,
     parse_date,
+    prints_day,
+    top_date,
     with_offset,
 )
 from crawler.encoding import decode_html
@@ -468,8 +470,8 @@ class ArticlePage:
         if near_title is None:  # no headline to anchor on: only labelled or top-of-page dates
             printed = labelled = find_date_in_text(self.visible_text, default_tz=tz, strict=True)
         else:
-            printed = find_date_in_text(near_title, default_tz=tz)
             labelled = find_date_in_text(near_title, default_tz=tz, strict=True)
+            printed = labelled or top_date(near_title, default_tz=tz)
 
         def with_time(day: str) -> str:
             """A date-only value gains the time printed on the page for the same day."""
@@ -515,8 +517,8 @@ class ArticlePage:
         guessed = parse_date(found)
         if not guessed:
             return None
-        printed = days_printed(self.text) | days_printed(self.url)
-        return guessed if guessed[:10] in printed else None
+        day = guessed[:10]
+        return guessed if day in days_printed(self.url) or prints_day(self.text, day) else None
 
     @cached_property
     def updated_at(self) -> str | None:
@@ -528,20 +530,18 @@ class ArticlePage:
 
     @cached_property
     def author(self) -> str | None:
-        candidates = [
-            self._selected_text("author"),
-            _ld_text(self.jsonld.get("author")),
-            self._meta("article:author", "author", "dc.creator", "byl"),
-            self.cms.get("author"),
-            self._body_and_byline[1],
-            self._printed_byline,
-            self._marked_author,
-        ]
-        for candidate in candidates:
-            cleaned = _clean_author(candidate)
-            if cleaned:
-                return cleaned
-        return None
+        return next(filter(None, map(_clean_author, self._author_candidates())), None)
+
+    def _author_candidates(self) -> Iterator[str | None]:
+        """The author as each source gives it, most trusted first; each read only when those
+        before it name no one (the markup search walks the whole tree)."""
+        yield self._selected_text("author")
+        yield _ld_text(self.jsonld.get("author"))
+        yield self._meta("article:author", "author", "dc.creator", "byl")
+        yield self.cms.get("author")
+        yield self._body_and_byline[1]
+        yield self._printed_byline
+        yield self._marked_author
 
     @cached_property
     def _marked_author(self) -> str | None:

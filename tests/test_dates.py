@@ -15,8 +15,12 @@ from crawler.dates import (
     find_date_in_text,
     find_dateline,
     parse_date,
+    prints_day,
+    top_date,
     with_offset,
 )
+from crawler.encoding import decode_html
+from fixtures.pages import page_bytes, records
 from fixtures.texts import corpus_articles
 
 ISO = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2})?$")
@@ -291,6 +295,44 @@ def test_days_printed_reads_every_real_day_and_no_impossible_one() -> None:
     assert days_printed(text) == {"2021-03-01", "2020-10-09", "2020-09-10", "2024-05-13"}
 
 
+def _other_days(days: set[str]) -> set[str]:
+    """The day after each of ``days`` (and New Year's Day of its year): days a page may not print."""
+    after = {(date.fromisoformat(day).toordinal() + 1) for day in days}
+    return {date.fromordinal(n).isoformat() for n in after} | {d[:4] + "-01-01" for d in days}
+
+
+def test_prints_day_agrees_with_days_printed_on_the_real_pages() -> None:
+    for rec in records():
+        text, _ = decode_html(page_bytes(rec))
+        days = days_printed(text)
+        for day in days | _other_days(days) | {"2024-05-13"}:
+            assert prints_day(text, day) == (day in days), (rec["path"], day)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<p>2024-05-13</p>",
+        "x>2024年5月13日<",
+        "<a>May</a> 13, 2024",
+        "<b>13</b>.05.2024",
+        "5/13/2024<b>",
+        '<a href="/2024/0513/">',
+        "<i>２０２４-05-13</i>",
+        "12024-05-13",
+        "2024\n-\n05-13<",
+    ],
+)
+def test_prints_day_reads_markup_as_the_whole_text_does(text: str) -> None:
+    assert prints_day(text, "2024-05-13") == ("2024-05-13" in days_printed(text))
+
+
+def test_top_date_is_what_a_search_that_is_not_strict_falls_back_on() -> None:
+    text = "Headline\n" + "Body text. " * 20 + "Photo taken on May 3, 2024."
+    assert find_date_in_text(text, strict=True) is None
+    assert top_date(text) == find_date_in_text(text) == "2024-05-03"
+
+
 # Fuzzing with a per-input time budget: hypothesis fails an input that takes longer.
 BUDGET_MS = 250
 DAY_FORMATS = [
@@ -369,3 +411,11 @@ def test_an_impossible_clock_is_no_date(hour: int, minute: int, second: int) -> 
 def test_days_printed_never_raises_and_only_gives_real_days(text: str) -> None:
     for day in days_printed(text):
         date.fromisoformat(day)
+
+
+@settings(max_examples=300, deadline=BUDGET_MS)
+@given(st.text(alphabet="<>/-.年月日 ,May2041305１２", max_size=60))
+def test_prints_day_agrees_with_days_printed(text: str) -> None:
+    days = days_printed(text)
+    for day in days | {"2024-05-13", "2013-05-04"}:
+        assert prints_day(text, day) == (day in days)
