@@ -67,7 +67,9 @@ _INVISIBLE_CHARS = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]+")
 
 def squash(text: str) -> str:
     """Whitespace (ideographic spaces too) collapsed, invisible marks out: how text is stored."""
-    return " ".join(_INVISIBLE_CHARS.sub("", text.replace("\u3000", " ")).split())
+    if not text.isascii():  # ASCII holds neither (most of an English page's strings)
+        text = _INVISIBLE_CHARS.sub("", text.replace("\u3000", " "))
+    return " ".join(text.split())
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,10 +24,11 @@ def has_cjk(text: str) -> bool:
 
 def cjk_share(text: str, sample: int = 5000) -> float:
     """Share of Chinese characters among the letters of the first `sample` characters."""
-    letters = [ch for ch in text[:sample] if ch.isalpha()]
+    head = text[:sample]
+    letters = sum(map(str.isalpha, head))
     if not letters:
         return 0.0
-    return sum(1 for ch in letters if CJK.match(ch)) / len(letters)
+    return sum(map(str.isalpha, CJK.findall(head))) / letters
 
 
 def detect_lang(text: str) -> str:

@@ -12,6 +12,7 @@ away, which the page object may use as the author.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from crawler.dates import find_date_span
 
@@ -73,6 +74,7 @@ _ZH_BYLINE = re.compile(
 )
 
 
+@lru_cache(maxsize=4096)  # the page object asks twice of most lines, and sites repeat theirs
 def is_furniture(line: str) -> bool:
     """A paragraph that is furniture wherever it stands (widgets, footers, forms, dates)."""
     return bool(

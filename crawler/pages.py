@@ -446,7 +446,7 @@ class ArticlePage:
         if not self.title:
             return None
         text, needle = self.visible_text, self.title[:30]
-        starts = [m.start() for m in re.finditer(re.escape(needle), text)][:10]
+        starts = _occurrences(text, needle, 10)
         for at in starts:
             if find_date_in_text(text[at : at + 600]):
                 return text[at:]
@@ -630,6 +630,16 @@ def parse_html(text: str) -> lxml.html.HtmlElement:
         return lxml.html.document_fromstring(text.encode("utf-8"), parser=parser)
     except (ParserError, ValueError) as error:
         raise NotAnArticle("unparsable_html", str(error).splitlines()[0][:80]) from error
+
+
+def _occurrences(text: str, needle: str, limit: int) -> list[int]:
+    """Where the first ``limit`` occurrences of ``needle`` (not empty) start, none overlapping."""
+    starts: list[int] = []
+    at = text.find(needle)
+    while at >= 0 and len(starts) < limit:
+        starts.append(at)
+        at = text.find(needle, at + len(needle))
+    return starts
 
 
 def _hidden(node: lxml.html.HtmlElement) -> bool:
