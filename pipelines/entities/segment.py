@@ -26,6 +26,8 @@ from math import log
 from pathlib import Path
 from typing import Any
 
+from crawler.cache import cache_folder
+
 _log = logging.getLogger(__name__)
 _BEAM = 16
 _FLOOR = -3.14e100  # jieba's log-probability of an unseen emission
@@ -118,7 +120,7 @@ def _cache_file() -> Path | None:
         return None
     try:
         stat = (Path(spec.origin).parent / "dict.txt").stat()
-        folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "yrdnews"
+        folder = cache_folder()
     except (OSError, RuntimeError):  # no dictionary file to name it after, or no home folder
         return None
     stamp = f"{metadata.version('jieba')}-{stat.st_size}-{stat.st_mtime_ns}"
