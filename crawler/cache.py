@@ -1,12 +1,13 @@
-"""The folder where yrd-news keeps what it can rebuild (the segmenter's model, the site's
-table summaries): `$XDG_CACHE_HOME/yrdnews`, else `~/.cache/yrdnews`."""
+"""The folder where yrd-news keeps what it can rebuild (jieba's dictionary, the segmenter's
+model, the site's table summaries): the user's cache folder, `$XDG_CACHE_HOME/yrdnews` or
+`~/.cache/yrdnews` on Linux (platformdirs)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+
+from platformdirs import user_cache_dir
 
 
 def cache_folder() -> Path:
-    """Raises RuntimeError when neither is set and there is no home folder."""
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "yrdnews"
+    return Path(user_cache_dir("yrdnews"))

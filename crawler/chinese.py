@@ -8,7 +8,6 @@ import logging
 import re
 from functools import cache
 from importlib import resources
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -70,10 +69,11 @@ def jieba_tokenizer() -> Tokenizer:
     dictionary on every start, logs a traceback and leaves a 9 MB temporary file behind), and
     gone wherever /tmp is private to a service or emptied at boot."""
     import jieba
-    from platformdirs import user_cache_dir
+
+    from crawler.cache import cache_folder
 
     jieba.setLogLevel(logging.WARNING)
-    folder = Path(user_cache_dir("yrdnews"))  # the entities segmenter's cache folder too
+    folder = cache_folder()
     try:
         folder.mkdir(parents=True, exist_ok=True)
         jieba.dt.tmp_dir = str(folder)
