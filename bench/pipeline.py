@@ -132,8 +132,10 @@ print(time.process_time() - start)
 
 def newsplease(pages: list[Page], folder: Path, venv: Path | None) -> tuple[float | None, str]:
     """CPU seconds of news-please's extractor over the pages, or None and why not."""
-    if venv is None:
-        venv = folder / "newsplease-venv"
+    venv = venv or folder / "newsplease-venv"
+    if not (
+        venv / "bin" / "python"
+    ).exists():  # made here, and kept when --newsplease-venv names it
         made = subprocess.run([sys.executable, "-m", "venv", str(venv)], capture_output=True)
         if made.returncode != 0:
             return None, "cannot create a venv: " + made.stderr.decode()[-300:]
@@ -207,7 +209,11 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=600, help="pages timed stage by stage")
     parser.add_argument("--quick", action="store_true", help="500 pages, 100 in the sample")
     parser.add_argument("--no-newsplease", action="store_true")
-    parser.add_argument("--newsplease-venv", type=Path, help="reuse a venv with news-please")
+    parser.add_argument(
+        "--newsplease-venv",
+        type=Path,
+        help="the venv of news-please, made there if missing and reused by later runs",
+    )
     parser.add_argument("--profile", action="store_true", help="print the entities profile")
     args = parser.parse_args()
     if args.quick:
