@@ -40,30 +40,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from crawler.db import open_db, sync_sources  # noqa: E402
-from crawler.items import Article  # noqa: E402
-from crawler.sniff import NotAnArticle  # noqa: E402
-from crawler.sources import load_sources, source_for_url  # noqa: E402
+from crawler.sources import load_sources  # noqa: E402
 from crawler.storage import store_articles  # noqa: E402
-from fixtures.bench_pages import base_pages, varied  # noqa: E402
-from pipelines.chain import ChainContext, run_chain  # noqa: E402
-from spiders.article import read_article  # noqa: E402
+from fixtures.bench_pages import extracted_articles, varied  # noqa: E402
 
 BATCH = 2_000
-
-
-def extracted_articles() -> list[Article]:
-    """Each base page read and extracted as the crawl does it (figures and mentions filled)."""
-    sources = load_sources()
-    found = []
-    for url, body, ctype in base_pages():
-        source = source_for_url(url, sources)
-        try:
-            article = read_article(body, url, {"Content-Type": ctype}, source)
-        except NotAnArticle:
-            continue
-        article.source_id = source.id if source else "other"
-        found.append(run_chain(article, ChainContext(), checks=False))
-    return found
 
 
 def build(db_path: Path, count: int) -> None:

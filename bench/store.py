@@ -27,12 +27,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.datasette import extracted_articles  # noqa: E402
 from crawler.db import open_db, sync_sources  # noqa: E402
 from crawler.items import Article  # noqa: E402
 from crawler.sources import load_sources  # noqa: E402
 from crawler.storage import store_articles  # noqa: E402
-from fixtures.bench_pages import varied  # noqa: E402
+from fixtures.bench_pages import extracted_articles, varied  # noqa: E402
 
 
 def copies(pool: list[Article], count: int) -> list[Article]:
