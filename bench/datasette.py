@@ -121,7 +121,7 @@ def fetch(url: str) -> tuple[float, int]:
 
 def pages(db_path: Path) -> dict[str, str]:
     with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as conn:
-        query = "select id from articles order by id limit 1 offset 1000"
+        query = "select id from articles order by id limit 1 offset min(1000, (select count(*) - 1 from articles))"
         (row_id,) = conn.execute(query).fetchone()
     name = db_path.stem
     return {
