@@ -25,7 +25,7 @@ SETTINGS = {
     "max_returned_rows": 1000,
     "truncate_cells_html": 400,
     "default_facet_size": 15,
-    "suggest_facets": "off",
+    "suggest_facets": False,  # passed to the command line as "False", which it reads as off
 }
 ARCHIVE_DIRS_VARIABLE = "YRD_ARCHIVE_DIRS"
 ROBOTS_ALLOWED = "User-agent: *\nDisallow: /-/\nDisallow: /{database}?\nDisallow: /{database}.json"

@@ -23,7 +23,7 @@ from markupsafe import Markup
 
 from crawler.chinese import to_simplified
 from crawler.serve import DEFAULT_METADATA, SETTINGS, load_metadata, serve_metadata
-from crawler.site import tablesearch
+from crawler.site import summaries, tablesearch
 from crawler.site.article import Span, choose_spans, marked_paragraphs
 from crawler.site.capture import CaptureNotFound, resolve_archive
 from crawler.site.cells import format_quantity
@@ -344,6 +344,8 @@ def test_filtered_pages_show_what_datasette_counts_live(demo: Path) -> None:
     paths = [
         "/yrdnews/articles.json?_size=1&relevant=1",
         "/yrdnews/articles.json?_size=1&_search=Suzhou",
+        f"/yrdnews/articles.json?_size=1&_search={urllib.parse.quote('苏州 OR Wuxi')}",
+        "/yrdnews/articles.json?_size=1&_search=Suzhou&lang=en",
         "/yrdnews/figures.json?_size=1&kind=money",
     ]
 
@@ -365,6 +367,61 @@ def test_filtered_pages_show_what_datasette_counts_live(demo: Path) -> None:
     for path, again, counted in zip(paths, remembered, live, strict=True):
         assert again["facet_results"] and again["facet_results"] == counted["facet_results"], path
         assert again["filtered_table_rows_count"] == counted["filtered_table_rows_count"], path
+
+
+def test_a_page_past_its_time_limit_answers_its_rows_and_the_rest_next_time(
+    demo: Path, monkeypatch
+) -> None:
+    """With no time left for a page's counts and facets, its rows come at once without them
+    (the HTML page lists the facets as timed out); worked out in the background, they are what
+    Datasette counts live from the next request on."""
+    monkeypatch.setattr(summaries, "PAGE_TIME_LIMIT_MS", 0)
+    path = "/yrdnews/articles.json?_size=3&_search=Suzhou"
+
+    async def pages() -> tuple[dict, str, dict, dict]:
+        hurried = _site(demo / "yrdnews.db", immutable=True)
+        await _summaries_ready(hurried)  # the unfiltered pages, counted without a page limit
+        first = (await hurried.client.get(path)).json()
+        html = (await hurried.client.get(path.replace(".json", ""))).text
+        for _ in range(600):
+            if not (await hurried.client.get("/-/summaries.json")).json()["yrdnews"]["working_out"]:
+                break
+            await asyncio.sleep(0.05)
+        live = _site(demo / "yrdnews.db", immutable=False)
+        return (
+            first,
+            html,
+            (await hurried.client.get(path)).json(),
+            (await live.client.get(path)).json(),
+        )
+
+    first, html, again, live = asyncio.run(pages())
+    assert first["rows"] == live["rows"] and len(live["rows"]) == 3
+    assert first["filtered_table_rows_count"] is None and first["facet_results"] == {}
+    timed_out = re.search(r"These facets timed out: ([^<]*)", html)
+    assert timed_out and {"source_id", "published_month", "place"} <= set(
+        timed_out[1].replace(",", " ").split()
+    )
+    assert again["filtered_table_rows_count"] == live["filtered_table_rows_count"] > 3
+    assert again["facet_results"] == live["facet_results"] and len(live["facet_results"]) >= 5
+
+
+def test_a_search_only_count_is_the_search_index_count() -> None:
+    """The count query of a page filtered by its search box alone, on either plan, is asked of
+    the search index; with any other filter it is left as it is."""
+    search = "id in (select rowid from articles_fts where articles_fts match escape_fts(:search))"
+    by_index = "select count(*) from articles_fts where articles_fts match escape_fts(:search)"
+    assert tablesearch.counted_by_index(f"select count(*) from articles where {search}") == by_index
+    assert tablesearch.counted_by_index(f"select count(*) from articles where +{search} ") == (
+        by_index
+    )
+    for other in [
+        f"select count(*) from articles where {search} and kind = :p0",
+        f"select count(*) from articles where kind = :p0 and {search}",
+        f"select count(*) from figures where {search}",  # an index of another table
+        f"select id from articles where {search}",
+    ]:
+        assert tablesearch.counted_by_index(other) is None, other
 
 
 def test_search_snippets_come_from_the_articles_own_text(datasette: str) -> None:

@@ -58,12 +58,14 @@ def startup(datasette: Any) -> None:
 
 @hookimpl
 def asgi_wrapper(datasette: Any) -> Any:
-    """Table summaries are counted in the serving loop, from its first event (summaries.py)."""
+    """Table summaries are counted in the serving loop, from its first event, and each
+    request's counts and facets are bounded together (summaries.py)."""
 
     def wrap(app: Any) -> Any:
         async def counting(scope: Any, receive: Any, send: Any) -> None:
             summaries.count_in_background(datasette)
-            await app(scope, receive, send)
+            with summaries.page_time_limit():
+                await app(scope, receive, send)
 
         return counting
 
@@ -122,7 +124,7 @@ def filters_from_request(request: Any, database: str, table: str, datasette: Any
 def search_plan(request: Any, database: str, table: str, datasette: Any) -> Any:
     """Every table's ?_search= on the plan its number of matches calls for (tablesearch.py)."""
     results = yield
-    return tablesearch.replanned(results, request, database, datasette)
+    return tablesearch.replanned(results, request, database, table, datasette)
 
 
 async def _row_values(datasette: Any, database: str, table: str, request: Any) -> dict[str, Any]:

@@ -12,9 +12,11 @@ again on the same file has them at once. Until they are ready, pages are compute
 always does, within its time limits. `/-/summaries.json` tells how far the counting is.
 
 The counts and facets of filtered pages (a search, a selected facet value) are computed per
-request within those limits, and the last `RECENT_ANSWERS` are remembered, so that a search
-opened again, or its next page, costs only its rows; one that ran out of time is worked out in
-the background, one at a time, and shown from the next request on.
+request within those limits, and all of them within `PAGE_TIME_LIMIT_MS` of the request's
+start, so a search nobody made before still answers in well under a second. The last
+`RECENT_ANSWERS` are remembered, so that a search opened again, or its next page, costs only
+its rows; one that ran out of time is worked out in the background, one at a time, and shown
+from the next request on.
 
 Only those queries are answered from here, matched by their exact SQL and parameters (on a
 database that cannot change, the same query gives the same answer); every other query goes to
@@ -30,10 +32,12 @@ import json
 import logging
 import os
 import re
+import sqlite3
 import time
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -44,6 +48,7 @@ from datasette.utils import CustomRow, sqlite_timelimit
 from datasette.utils.asgi import Response
 
 from crawler.cache import cache_folder
+from crawler.site.tablesearch import counted_by_index
 
 logger = logging.getLogger(__name__)
 
@@ -55,12 +60,18 @@ RECENT_ANSWERS = 2_000
 RECENT_ROWS = 1_001
 LATER_QUEUE = 50
 LATER_TIME_LIMIT_MS = 30_000
+# A page's counts and facets not answered this long after its request started are left to the
+# background: the page shows them as timed out, as Datasette does past its own limits.
+PAGE_TIME_LIMIT_MS = 400
 # The queries of a table page that do not depend on the page's rows: its count and its facets
 # (Datasette runs facets with a custom time limit).
 _COUNT_SQL = re.compile(r"\s*select count\(\*\) from ", re.IGNORECASE)
 _KEPT: weakref.WeakKeyDictionary[Any, dict[str, Summaries]] = weakref.WeakKeyDictionary()
 _RUNNING: set[asyncio.Task[None]] = set()
 _counting = contextvars.ContextVar("yrd_counting", default=False)  # set in the counting task
+_page_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "yrd_page_deadline", default=None
+)  # set per request, seen by the tasks it starts (Datasette runs facets side by side)
 
 
 @dataclass
@@ -166,6 +177,29 @@ def _unbounded(sql: str, params: Any, limit_ms: int) -> Callable[[Any], Results]
     return run
 
 
+@contextmanager
+def page_time_limit() -> Iterator[None]:
+    """Bound the counts and facets of the request handled within (`PAGE_TIME_LIMIT_MS`)."""
+    token = _page_deadline.set(time.monotonic() + PAGE_TIME_LIMIT_MS / 1000)
+    try:
+        yield
+    finally:
+        _page_deadline.reset(token)
+
+
+def _within_page(sql: str, params: Any, options: dict[str, Any]) -> dict[str, Any]:
+    """The query's options with its time limit cut to what is left of its page's; interrupted
+    at once when nothing is left."""
+    deadline = _page_deadline.get()
+    if deadline is None:
+        return options
+    left_ms = int((deadline - time.monotonic()) * 1000)
+    if left_ms <= 0:
+        raise QueryInterrupted(sqlite3.OperationalError("interrupted"), sql, params)
+    limit = options.get("custom_time_limit")
+    return {**options, "custom_time_limit": min(limit, left_ms) if limit else left_ms}
+
+
 def _answering(db: Database, summaries: Summaries) -> None:
     """Make `db.execute` answer the kept queries, keep those run while counting, and remember
     the counts and facets of filtered pages (`RECENT_ANSWERS` of them), working out in the
@@ -183,15 +217,16 @@ def _answering(db: Database, summaries: Summaries) -> None:
             options.get("custom_time_limit") or _COUNT_SQL.match(sql)
         ):  # a query typed in or canned (run with truncate) is never remembered
             return await execute(sql, params, **options)
+        run = counted_by_index(sql) or sql
         if _counting.get():
             summaries.answers[key] = await db.execute_fn(
-                _unbounded(sql, params, COUNT_TIME_LIMIT_MS)
+                _unbounded(run, params, COUNT_TIME_LIMIT_MS)
             )
             return summaries.answers[key]
         try:
-            results = await execute(sql, params, **options)
+            results = await execute(run, params, **_within_page(run, params, options))
         except QueryInterrupted:
-            _later(db, summaries, key, sql, params)
+            _later(db, summaries, key, run, params)
             raise
         if len(results.rows) <= RECENT_ROWS:
             summaries.remember(key, results)
