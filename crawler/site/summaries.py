@@ -30,6 +30,7 @@ import contextvars
 import hashlib
 import json
 import logging
+import math
 import os
 import re
 import sqlite3
@@ -168,15 +169,6 @@ def _save(summaries: Summaries) -> None:
         logger.warning("Could not keep the table summaries in %s: %s", summaries.file, exc)
 
 
-def _unbounded(sql: str, params: Any, limit_ms: int) -> Callable[[Any], Results]:
-    def run(conn: Any) -> Results:
-        with sqlite_timelimit(conn, limit_ms):
-            cursor = conn.execute(sql, params or {})
-            return Results(cursor.fetchall(), False, cursor.description)
-
-    return run
-
-
 @contextmanager
 def page_time_limit() -> Iterator[None]:
     """Bound the counts and facets of the request handled within (`PAGE_TIME_LIMIT_MS`)."""
@@ -187,17 +179,30 @@ def page_time_limit() -> Iterator[None]:
         _page_deadline.reset(token)
 
 
-def _within_page(sql: str, params: Any, options: dict[str, Any]) -> dict[str, Any]:
-    """The query's options with its time limit cut to what is left of its page's; interrupted
-    at once when nothing is left."""
-    deadline = _page_deadline.get()
-    if deadline is None:
-        return options
-    left_ms = int((deadline - time.monotonic()) * 1000)
-    if left_ms <= 0:
-        raise QueryInterrupted(sqlite3.OperationalError("interrupted"), sql, params)
-    limit = options.get("custom_time_limit")
-    return {**options, "custom_time_limit": min(limit, left_ms) if limit else left_ms}
+def _interrupted(sql: str, params: Any) -> QueryInterrupted:
+    return QueryInterrupted(sqlite3.OperationalError("interrupted"), sql, params)
+
+
+def _limited(
+    sql: str, params: Any, limit_ms: float, deadline: float | None = None
+) -> Callable[[Any], Results]:
+    """The query as Datasette's thread runs it, within `limit_ms` and what is left before
+    `deadline` when it starts (it may have waited for a free thread)."""
+
+    def run(conn: Any) -> Results:
+        left_ms = limit_ms if deadline is None else (deadline - time.monotonic()) * 1000
+        if min(limit_ms, left_ms) < 1:
+            raise _interrupted(sql, params)
+        try:
+            with sqlite_timelimit(conn, min(limit_ms, left_ms)):
+                cursor = conn.execute(sql, params or {})
+                return Results(cursor.fetchall(), False, cursor.description)
+        except sqlite3.OperationalError as exc:
+            if exc.args == ("interrupted",):
+                raise _interrupted(sql, params) from exc
+            raise
+
+    return run
 
 
 def _answering(db: Database, summaries: Summaries) -> None:
@@ -219,12 +224,13 @@ def _answering(db: Database, summaries: Summaries) -> None:
             return await execute(sql, params, **options)
         run = counted_by_index(sql) or sql
         if _counting.get():
-            summaries.answers[key] = await db.execute_fn(
-                _unbounded(run, params, COUNT_TIME_LIMIT_MS)
-            )
+            summaries.answers[key] = await db.execute_fn(_limited(run, params, COUNT_TIME_LIMIT_MS))
             return summaries.answers[key]
+        if key in summaries.later:  # being worked out: this page goes without it
+            raise _interrupted(sql, params)
+        limit = min(options.get("custom_time_limit") or math.inf, db.ds.sql_time_limit_ms)
         try:
-            results = await execute(run, params, **_within_page(run, params, options))
+            results = await db.execute_fn(_limited(run, params, limit, _page_deadline.get()))
         except QueryInterrupted:
             _later(db, summaries, key, run, params)
             raise
@@ -245,7 +251,7 @@ def _later(db: Database, summaries: Summaries, key: str, sql: str, params: Any) 
     async def work() -> None:
         try:
             async with summaries.one_at_a_time:
-                found = await db.execute_fn(_unbounded(sql, params, LATER_TIME_LIMIT_MS))
+                found = await db.execute_fn(_limited(sql, params, LATER_TIME_LIMIT_MS))
             summaries.remember(key, found)
         except Exception:  # too slow even so, or not a query that can run again: left live
             logger.info("Could not work out a timed-out query in the background", exc_info=True)
