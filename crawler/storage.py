@@ -317,7 +317,9 @@ class _Children(NamedTuple):
             table.names.index(key),
         )
 
-    def write(self, db: Database, article_id: int, rows: list[tuple[Any, ...]], *, new: bool) -> None:
+    def write(
+        self, db: Database, article_id: int, rows: list[tuple[Any, ...]], *, new: bool
+    ) -> None:
         """Make the article's rows `rows`, writing only those that differ from the stored ones
         (a re-stored article usually keeps most of them). A stored row equal to the new one in
         Python holds what writing it would store: SQLite gives each value its column's type
