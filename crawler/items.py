@@ -395,6 +395,11 @@ class Table:
         return {c.field: c.load(row[c.name]) for c in self.columns if c.field is not None}
 
 
+# json.dumps(value, ensure_ascii=False) builds an encoder at every call; a store dumps tens of
+# lists (mention roles) per article. The same encoder, built once, writes the same text.
+_json_text = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def _field_column(name: str, hint: Any) -> Column:
     """A field's column, its type read from the annotation (`X | None` stores as X)."""
     if get_origin(hint) in (Union, types.UnionType):
@@ -404,7 +409,7 @@ def _field_column(name: str, hint: Any) -> Column:
 
         def dump(item: Any, _: Mapping[str, Any]) -> str | None:
             value = getattr(item, name)
-            return json.dumps(value, ensure_ascii=False) if value else None
+            return _json_text(value) if value else None
 
         return Column(
             name, str, dump, name, lambda stored: json.loads(stored) if stored else container()

@@ -69,8 +69,6 @@ def insert_rows(db: Database, table: Table, items: Iterable[Any], *, upsert: boo
 
 _UPSERT_ARTICLE = _insert_sql(ARTICLES, upsert=True)
 _UPSERT_ENTITY = _insert_sql(ENTITIES, upsert=True)
-_INSERT_FIGURE = _insert_sql(FIGURES)
-_INSERT_MENTION = _insert_sql(MENTIONS)
 _UPSERT_KNOWN_PAGE = _insert_sql(KNOWN_PAGES, upsert=True)
 _KEEP_VERSION = (
     f"INSERT INTO {ARTICLE_VERSIONS.name} ({', '.join(map(_quoted, ARTICLE_VERSIONS.names))}) "
@@ -221,15 +219,28 @@ class _SearchEntries:
         changed = [(rowid, before, last[rowid]) for rowid, before in first.items()]
         changed = [(rowid, before, after) for rowid, before, after in changed if before != after]
         # The index keeps no copy of the text (its content is the articles table), so FTS5 is
-        # told the tokens that were indexed: those of the text it had, segmented as then.
+        # told the tokens that were indexed: those of the text it had, segmented as then. A
+        # text met twice (the body of a page whose title alone changed) is segmented once.
+        cut = _Segmenter()
         db.conn.executemany(
             "insert into articles_fts (articles_fts, rowid, title, body) values ('delete', ?, ?, ?)",
-            [(rowid, segment(b[0]), segment(b[1])) for rowid, b, _ in changed if b is not None],
+            [(rowid, cut(b[0]), cut(b[1])) for rowid, b, _ in changed if b is not None],
         )
         db.conn.executemany(
             "insert into articles_fts (rowid, title, body) values (?, ?, ?)",
-            [(rowid, segment(a[0]), segment(a[1])) for rowid, _, a in changed if a is not None],
+            [(rowid, cut(a[0]), cut(a[1])) for rowid, _, a in changed if a is not None],
         )
+
+
+class _Segmenter(dict[str | None, str]):
+    """`segment`, remembering each text's result for as long as it is kept."""
+
+    def __call__(self, text: str | None) -> str:
+        return self[text]
+
+    def __missing__(self, text: str | None) -> str:
+        self[text] = segmented = segment(text)
+        return segmented
 
 
 _OPEN: dict[sqlite3.Connection, _SearchEntries] = {}
@@ -286,13 +297,52 @@ def _aliases(stored: str | None) -> tuple[frozenset[str], str]:
     return known, json.dumps(sorted(known), ensure_ascii=False)
 
 
-def _replace_extractions(db: Database, article_id: int, rows: _Rows) -> None:
-    """Everything derived from the article's text except its search entry: figures, mentions."""
-    db.execute("delete from figures where article_id = ?", [article_id])
-    db.execute("delete from mentions where article_id = ?", [article_id])
-    db.conn.executemany(_INSERT_FIGURE, rows.figures)
+class _Children(NamedTuple):
+    """The statements that read and replace the rows an article owns in one table (keyed by
+    the article and one column of its own: figures by key, mentions by position)."""
+
+    select: str
+    delete: str
+    insert: str
+    key_at: int
+
+    @classmethod
+    def of(cls, table: Table) -> _Children:
+        article, key = table.pk
+        columns = ", ".join(map(_quoted, table.names))
+        return cls(
+            f"SELECT {columns} FROM {table.name} WHERE {article} = ?",
+            f"DELETE FROM {table.name} WHERE {article} = ? AND {key} = ?",
+            _insert_sql(table),
+            table.names.index(key),
+        )
+
+    def write(
+        self, db: Database, article_id: int, rows: list[tuple[Any, ...]], *, new: bool
+    ) -> None:
+        """Make the article's rows `rows`, writing only those that differ from the stored ones
+        (a re-stored article usually keeps most of them). A stored row equal to the new one in
+        Python holds what writing it would store: SQLite gives each value its column's type
+        (TEXT, INTEGER or REAL) both times, so 1, 1.0 and True are one value in a number column
+        and can never be in a text one."""
+        key_at = self.key_at
+        stored = {} if new else {row[key_at]: row for row in db.execute(self.select, [article_id])}
+        wanted = {row[key_at]: row for row in rows}
+        gone = [(article_id, key) for key, row in stored.items() if wanted.get(key) != row]
+        db.conn.executemany(self.delete, gone)
+        db.conn.executemany(self.insert, [row for row in rows if stored.get(row[key_at]) != row])
+
+
+_FIGURE_ROWS = _Children.of(FIGURES)
+_MENTION_ROWS = _Children.of(MENTIONS)
+
+
+def _replace_extractions(db: Database, article_id: int, rows: _Rows, *, new: bool) -> None:
+    """Everything derived from the article's text except its search entry: figures, mentions
+    (`new`: the article had none stored, nothing to read or delete)."""
+    _FIGURE_ROWS.write(db, article_id, rows.figures, new=new)
     _write_entities(db, rows.entities)
-    db.conn.executemany(_INSERT_MENTION, rows.mentions)
+    _MENTION_ROWS.write(db, article_id, rows.mentions, new=new)
 
 
 def store_article(
@@ -369,7 +419,7 @@ def _store(
     else:
         search.change(article_id, None, text)
     db.execute(_UPSERT_ARTICLE, rows.article)
-    _replace_extractions(db, article_id, rows)
+    _replace_extractions(db, article_id, rows, new=not existing)
     return "updated" if existing else "inserted"
 
 
@@ -392,7 +442,7 @@ def replace_extractions(db: Database, article: Article) -> None:
         stored = db.execute(_SELECT_REEXTRACTED, [article.id]).fetchone()
         search.change(article.id, (stored[1], stored[2]), (article.title, article.body))
         rows = _rows(article, kind=None, crawl_run_id=None, stored_at=None)
-        _replace_extractions(db, article.id, rows)
+        _replace_extractions(db, article.id, rows, new=False)
         derived = [column.get(article, {}) for column in _DERIVED]
         db.execute(_UPDATE_DERIVED, [_digest(rows, article, stored[0]), *derived, article.id])
 

@@ -130,6 +130,44 @@ def test_figures_and_mentions_are_replaced_not_duplicated(db) -> None:
     assert json.loads(entity["aliases"]) == ["Suzhou Industrial Park", "苏州工业园区"]
 
 
+def test_a_re_stored_article_holds_the_rows_a_first_store_writes(db, tmp_path: Path) -> None:
+    """The store rewrites only the figures and mentions that differ from the stored ones: what
+    it leaves must be what storing the new extraction alone writes."""
+    park = Entity(type="place", name="Suzhou Industrial Park", code="SIP")
+    city = Entity(type="place", name="Suzhou", code="320500")
+    kept = Figure(text="85个项目", start=8, end=14, kind="count", value=85, normalized=85)
+    first = article(
+        figures=[
+            kept,
+            Figure(text="500亿元", start=20, end=25, kind="money", value=500, scale="亿"),
+            Figure(text="85 projects", start=50, end=61, kind="count", value=85),
+        ],
+        mentions=[
+            Mention(entity=park, text="苏州工业园区", start=0, end=6),
+            Mention(entity=city, text="苏州", start=0, end=2),
+        ],
+    )
+    then = article(
+        figures=[
+            Figure(text="85 projects", start=50, end=61, kind="count", value=85.0),  # same row
+            Figure(text="500亿元", start=20, end=25, kind="money", value=5e10, scale="亿"),
+            kept,
+            Figure(text="85", start=70, end=72, kind="count", value=85, currency_implied=True),
+        ],
+        mentions=[Mention(entity=city, text="苏州", start=0, end=2)],
+        relevant=True,
+    )
+    storage.store_article(db, first)
+    assert storage.store_article(db, then) == "updated"
+    fresh = database.open_db(tmp_path / "fresh.db")
+    storage.store_article(fresh, then)
+    for table in ("figures", "mentions"):
+        order = "article_id, key" if table == "figures" else "article_id, idx"
+        rows = [list(h.query(f"select * from {table} order by {order}")) for h in (db, fresh)]
+        assert rows[0] == rows[1]
+    fresh.close()
+
+
 def test_article_from_row_round_trips(db) -> None:
     storage.store_article(db, article())
     rebuilt = storage.article_from_row(db["articles"].get(article().id))
