@@ -218,6 +218,8 @@ def _answering(db: Database, summaries: Summaries) -> None:
         if found is None:
             found = summaries.recent.get(key)  # (an answer of no rows is falsy)
         if found is not None:
+            if _counting.get():  # asked while counting: kept, though a request found it first
+                summaries.answers[key] = found
             return found  # never changed by its readers: they slice and copy its rows
         if options.get("truncate") or not (
             options.get("custom_time_limit") or _COUNT_SQL.match(sql)
@@ -282,6 +284,8 @@ async def _count(datasette: Any, name: str, summaries: Summaries) -> None:
             await datasette.get_canned_queries(name, None)
         )
         for table in await db.table_names():
+            # As Datasette counts every table on its first request: kept, a restart need not.
+            await db.execute(f"select count(*) from [{table}]")
             if table not in skipped:
                 path = datasette.urls.table(name, table, format="json") + "?_size=1"
                 response = await datasette.client.get(path)
