@@ -7,6 +7,7 @@ trafilatura run), never wall-clock times.
 from __future__ import annotations
 
 import codecs
+import random
 
 import lxml.html
 import pytest
@@ -55,6 +56,19 @@ def test_a_body_that_is_not_html_is_no_article_whatever_the_content_type(
         extract_article(body, "https://a.example/news/1.html", HTML)
     assert error.value.reason == reason
     assert str(error.value).startswith(reason) and "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize("bom", [codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE])
+def test_random_bytes_behind_a_utf16_mark_are_no_article_but_utf16_pages_are(bom: bytes) -> None:
+    noise = random.Random(bom).randbytes(20_000)
+    with pytest.raises(NotAnArticle) as error:
+        extract_article(bom + noise, "https://a.example/news/1.html", HTML)
+    assert error.value.reason == "binary_content"
+    codec = "utf-16-le" if bom == codecs.BOM_UTF16_LE else "utf-16-be"
+    # A real page in UTF-16, with a few private-use characters (rare names some sites type so).
+    page = PAGE.decode().replace("85 projects", "85 projects \ue000\ue001")
+    article = extract_article(bom + page.encode(codec), "https://a.example/news/1.html", HTML)
+    assert "85 projects" in article.body
 
 
 @pytest.mark.parametrize(
