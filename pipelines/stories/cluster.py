@@ -169,6 +169,7 @@ class _Index:
 
     def __init__(self, db: Database) -> None:
         self.lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=fp.NUM_PERM, weights=LSH_WEIGHTS)
+        self.db = db
         self.exact: dict[str, int] = {}
         self.figures = lru_cache(FIGURE_CACHE_SIZE)(lambda article_id: figure_keys(db, article_id))
         self.text = lru_cache(TEXT_CACHE_SIZE)(
@@ -184,10 +185,25 @@ class _Index:
         self.lsh.insert(article_id, signature)
         self.exact.setdefault(fingerprint, article_id)
 
-    def match(self, text: Text, fingerprint: str, signature: Any) -> Match | None:
-        """The copy `text` repeats: an exact one, else the candidate with most containment."""
+    def signature_of(self, article_id: int) -> Any:
+        """The stored signature of a clustered article."""
+        row = self.db.execute(
+            "select signature from article_fingerprints where article_id = ?", [article_id]
+        ).fetchone()
+        return fp.signature_from_bytes(row[0])
+
+    def match(self, text: Text, fingerprint: str) -> tuple[Match | None, Any]:
+        """The copy `text` repeats (an exact one, else the candidate with most containment),
+        and the text's signature."""
         if fingerprint in self.exact:
-            return Match(self.exact[fingerprint], "exact", 1.0, 1.0)
+            # The same tokens as the copy, so the same shingles and signature: not hashed again.
+            original = self.exact[fingerprint]
+            return Match(original, "exact", 1.0, 1.0), self.signature_of(original)
+        signature = fp.signature(text.shingles)
+        return self.near_match(text, signature), signature
+
+    def near_match(self, text: Text, signature: Any) -> Match | None:
+        """The candidate of the LSH index that `text` copies with most containment."""
         best = None
         for candidate in sorted(self.lsh.query(signature)):
             if figures_agree(self.figures(candidate), text.figures) is None:
@@ -209,8 +225,7 @@ def assign(db: Database) -> Assignment:
     for article in new:
         text = index.text(article["id"])
         fingerprint = fp.fingerprint(text.token_list)
-        signature = fp.signature(text.shingles)
-        match = index.match(text, fingerprint, signature)
+        match, signature = index.match(text, fingerprint)
         if match is not None:
             result.exact += match.kind == "exact"
             result.near += match.kind == "near"

@@ -79,8 +79,13 @@ def numbers(token_list: list[str]) -> Counter[str]:
     return Counter(t for t in token_list if t[0].isdigit())
 
 
+# An empty MinHash whose copies share its permutations, which take longer to draw from the
+# seed than most articles take to hash (datasketch's `MinHash.generator` does the same).
+_EMPTY = MinHash(num_perm=NUM_PERM, seed=MINHASH_SEED, scheme=MINHASH_SCHEME)
+
+
 def signature(shingle_set: Iterable[str]) -> LeanMinHash:
-    minhash = MinHash(num_perm=NUM_PERM, seed=MINHASH_SEED, scheme=MINHASH_SCHEME)
+    minhash = _EMPTY.copy()
     minhash.update_batch([s.encode("utf-8") for s in shingle_set])
     return LeanMinHash(minhash)
 

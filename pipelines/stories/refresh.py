@@ -5,6 +5,7 @@ figures alone, so rebuilding a story twice writes the same rows."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -167,12 +168,14 @@ def story_side(db: Database, story_id: int) -> StorySide:
             [story_id],
         )
     )
+    # CROSS JOIN keeps SQLite's join order (the story's articles first): left to itself it
+    # starts from every place entity and reads every mention of each, the whole database.
     places = {
         code: name
         for code, name in db.execute(
             """select distinct e.code, e.name from story_articles s
-               join mentions m on m.article_id = s.article_id
-               join entities e on e.id = m.entity_id
+               cross join mentions m on m.article_id = s.article_id
+               cross join entities e on e.id = m.entity_id
                where s.story_id = ? and e.type = 'place' and e.code is not null
                order by e.code""",
             [story_id],
@@ -212,16 +215,17 @@ def _evidence_json(evidence: Evidence) -> str:
     )
 
 
-def relink(db: Database, story_id: int) -> None:
-    """Links between this story and every story of the other language."""
+def relink(db: Database, story_id: int, side_of: Callable[[int], StorySide]) -> None:
+    """Links between this story and every story of the other language; `side_of` gives a
+    story's side (`story_side`, cached by the caller: a story is the candidate of many)."""
     found = list(db.query("select lang from stories where id = ?", [story_id]))
     if not found or found[0]["lang"] not in LINKED_LANGUAGES:
         return
     lang = found[0]["lang"]
     other = "zh" if lang == "en" else "en"
-    side = story_side(db, story_id)
+    side = side_of(story_id)
     for candidate in _candidates(db, story_id, other):
-        theirs = story_side(db, candidate)
+        theirs = side_of(candidate)
         en, zh = (side, theirs) if lang == "en" else (theirs, side)
         evidence = link_evidence(en, zh)
         if evidence is None:
