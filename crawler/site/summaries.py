@@ -191,11 +191,13 @@ def _limited(
     `deadline` when it starts (it may have waited for a free thread)."""
 
     def run(conn: Any) -> Results:
-        left_ms = limit_ms if deadline is None else (deadline - time.monotonic()) * 1000
-        if min(limit_ms, left_ms) < 1:
+        budget_ms = limit_ms
+        if deadline is not None:
+            budget_ms = min(budget_ms, (deadline - time.monotonic()) * 1000)
+        if budget_ms < 1:
             raise _interrupted(sql, params)
         try:
-            with sqlite_timelimit(conn, min(limit_ms, left_ms)):
+            with sqlite_timelimit(conn, budget_ms):
                 cursor = conn.execute(sql, params or {})
                 return Results(cursor.fetchall(), False, cursor.description)
         except sqlite3.OperationalError as exc:
