@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
-from scrapy.http import Response
+from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 from w3lib.url import canonicalize_url
 from warcio.archiveiterator import ArchiveIterator
@@ -480,13 +480,16 @@ class ArchiveMiddleware:
         self.stats.inc_value("yrd/replay/hit")
         request.meta["yrd_warc"] = archived.ref
         request.meta["yrd_fetched_at"] = archived.fetched_at
+        # Scrapy's Headers, as a live download has them: the response type is then known from
+        # Content-Type, as it is live, without a guess from the URL or a scan of the body.
+        headers = Headers(archived.headers)
         response_class = responsetypes.from_args(
-            headers=dict(archived.headers), url=request.url, body=archived.body
+            headers=headers, url=request.url, body=archived.body
         )
         return response_class(
             url=request.url,
             status=archived.status,
-            headers=archived.headers,
+            headers=headers,
             body=archived.body,
             flags=["replay"],
             request=request,
