@@ -7,13 +7,16 @@ it lost are not in the database, so a resumed crawl requests them again.
 It also remembers the article URLs that hold no article of their own, so that incremental
 crawls do not request them again (crawler/incremental.py): the URLs a stored article was
 redirected from, and pages dropped for good (by the processing chain or the page object).
-When the spider closes, the post-store step clusters what it stored into stories.
+When the last spider of the process writing to a database closes, the post-store step
+clusters what they stored into stories, all together: the earliest copy founds its story,
+whichever spider finished first (clustering per spider made a story's id depend on timing).
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any, Self
+from collections import Counter
+from typing import Any, ClassVar, Self
 
 from scrapy import signals
 from scrapy.crawler import Crawler
@@ -35,6 +38,9 @@ OUTCOME_KEYS = {"inserted": (NEW, STORED), "updated": (UPDATED, STORED), "unchan
 
 
 class StorePipeline:
+    # Open pipelines of this process per database: the last to close clusters the stories.
+    writing: ClassVar[Counter[str]] = Counter()
+
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
@@ -63,6 +69,7 @@ class StorePipeline:
         database.sync_sources(self.db, sources)
         self.run = self.crawler.get_extension(RunRecorder)
         self.batch = storage.Batch(self.db)
+        self.writing[self.db_path] += 1
         self.timer.start(self.batch.seconds, now=False)
 
     def commit(self) -> None:
@@ -121,8 +128,10 @@ class StorePipeline:
             self.timer.stop()
         if self.db is not None:
             self.batch.commit()
-            report = update_stories(self.db)
-            self.stats.inc_value(STORIES + "clustered", report.clustered)
-            self.stats.inc_value(STORIES + "copies", report.exact + report.near)
+            self.writing[self.db_path] -= 1
+            if not self.writing[self.db_path]:
+                report = update_stories(self.db)
+                self.stats.inc_value(STORIES + "clustered", report.clustered)
+                self.stats.inc_value(STORIES + "copies", report.exact + report.near)
             self.db.close()
             self.db = None
