@@ -326,6 +326,54 @@ def test_whole_table_counts_and_facets_are_counted_once_and_kept(
     assert [f.name for f in kept.iterdir()] != [file.name] and len(list(kept.iterdir())) == 1
 
 
+def test_a_first_start_answers_before_the_tables_are_counted(
+    demo: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """Started as `datasette serve` starts it (the start-up hooks, then the ASGI lifespan, as
+    uvicorn runs it), Datasette's start-up counts of every table are left to the counting task:
+    the start completes with the counts unknown, and once they are counted Datasette has them,
+    each what SQLite counts."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    db = tmp_path / "yrdnews.db"
+    db.write_bytes((demo / "yrdnews.db").read_bytes())
+    held = asyncio.Event()
+    counting = summaries._count
+
+    async def held_count(*args: object) -> None:
+        await held.wait()
+        await counting(*args)
+
+    monkeypatch.setattr(summaries, "_count", held_count)
+
+    async def serve() -> tuple[dict, dict, str]:
+        site = _site(db, immutable=True)
+        await site.invoke_startup()
+        app, sent, events = site.app(), asyncio.Queue(), iter([{"type": "lifespan.startup"}])
+
+        async def receive() -> dict:
+            return next(events, None) or await asyncio.Event().wait()
+
+        lifespan = asyncio.create_task(app({"type": "lifespan"}, receive, sent.put))
+        started = await asyncio.wait_for(sent.get(), 10)
+        assert started["type"] == "lifespan.startup.complete"
+        database = site.get_database("yrdnews")
+        unknown = dict(database.cached_table_counts)
+        page = (await site.client.get("/yrdnews")).text
+        held.set()
+        await _summaries_ready(site)
+        lifespan.cancel()
+        return unknown, dict(database.cached_table_counts), page
+
+    unknown, counted, page = asyncio.run(serve())
+    with sqlite3.connect(db) as conn:
+        found = conn.execute("select name from sqlite_master where type = 'table'")
+        tables = [name for (name,) in found]
+        live = {t: conn.execute(f"select count(*) from [{t}]").fetchone()[0] for t in tables}
+    assert set(unknown) == set(live) and set(unknown.values()) == {None}
+    assert "Many rows" in page
+    assert counted == live and counted["articles"] == 102
+
+
 def test_a_count_that_ran_out_of_time_is_worked_out_for_the_next_request(demo: Path) -> None:
     """A count or facet query past its time limit fails as Datasette's do (the page lists the
     facet as timed out), is worked out in the background, and answers the next request."""

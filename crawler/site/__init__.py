@@ -65,7 +65,8 @@ def asgi_wrapper(datasette: Any) -> Any:
         async def counting(scope: Any, receive: Any, send: Any) -> None:
             summaries.count_in_background(datasette)
             if scope["type"] != "http":  # the server's start-up counts are not a page's
-                await app(scope, receive, send)
+                with summaries.outside_requests():
+                    await app(scope, receive, send)
                 return
             with summaries.page_time_limit():
                 await app(scope, receive, send)

@@ -11,6 +11,12 @@ database file (its path, size and modification time) and the metadata, so a serv
 again on the same file has them at once. Until they are ready, pages are computed as Datasette
 always does, within its time limits. `/-/summaries.json` tells how far the counting is.
 
+Datasette counts every table of an immutable database before it answers at all (its start-up
+`table_counts`, one hour allowed per table: more than a minute from a cold disk at a million
+articles, FTS5's own tables included). Those counts are the counting task's first work, so the
+start-up does not wait for them: until they are counted Datasette knows them as unknown ("Many
+rows"), and they are handed to it when the task has them.
+
 The counts and facets of filtered pages (a search, a selected facet value) are computed per
 request within those limits, and all of them within `PAGE_TIME_LIMIT_MS` of the request's
 start, so a search nobody made before still answers in well under a second. The last
@@ -68,9 +74,12 @@ PAGE_TIME_LIMIT_MS = 300
 # The queries of a table page that do not depend on the page's rows: its count and its facets
 # (Datasette runs facets with a custom time limit).
 _COUNT_SQL = re.compile(r"\s*select count\(\*\) from ", re.IGNORECASE)
+_TABLE_COUNT = "select count(*) from [{}]"  # as Datasette counts a whole table
+_WHOLE_TABLE_COUNT = re.compile(r"select count\(\*\) from \[[^\]]+\]")
 _KEPT: weakref.WeakKeyDictionary[Any, dict[str, Summaries]] = weakref.WeakKeyDictionary()
 _RUNNING: set[asyncio.Task[None]] = set()
 _counting = contextvars.ContextVar("yrd_counting", default=False)  # set in the counting task
+_starting = contextvars.ContextVar("yrd_starting", default=False)  # set outside HTTP requests
 _page_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar(
     "yrd_page_deadline", default=None
 )  # set per request, seen by the tasks it starts (Datasette runs facets side by side)
@@ -171,6 +180,16 @@ def _save(summaries: Summaries) -> None:
 
 
 @contextmanager
+def outside_requests() -> Iterator[None]:
+    """Mark what the server runs outside HTTP requests (its start-up: see above)."""
+    token = _starting.set(True)
+    try:
+        yield
+    finally:
+        _starting.reset(token)
+
+
+@contextmanager
 def page_time_limit() -> Iterator[None]:
     """Bound the counts and facets of the request handled within (`PAGE_TIME_LIMIT_MS`)."""
     token = _page_deadline.set(time.monotonic() + PAGE_TIME_LIMIT_MS / 1000)
@@ -227,6 +246,13 @@ def _answering(db: Database, summaries: Summaries) -> None:
             options.get("custom_time_limit") or _COUNT_SQL.match(sql)
         ):  # a query typed in or canned (run with truncate) is never remembered
             return await execute(sql, params, **options)
+        if (
+            _starting.get()
+            and summaries.state == "counting"
+            and not _counting.get()
+            and _WHOLE_TABLE_COUNT.fullmatch(sql)
+        ):
+            raise _interrupted(sql, params)  # the counting task counts it first (see above)
         by_index = counted_by_index(sql)
         run = by_index or sql
         if _counting.get():
@@ -285,9 +311,11 @@ async def _count(datasette: Any, name: str, summaries: Summaries) -> None:
         skipped = set(await db.hidden_table_names()) | set(
             await datasette.get_canned_queries(name, None)
         )
-        for table in await db.table_names():
-            # As Datasette counts every table on its first request: kept, a restart need not.
-            await db.execute(f"select count(*) from [{table}]")
+        tables = await db.table_names()
+        for table in tables:  # Datasette's start-up counts, kept: a restart need not count
+            await db.execute(_TABLE_COUNT.format(table))
+        _hand_counts(db, summaries, tables)
+        for table in tables:
             if table not in skipped:
                 path = datasette.urls.table(name, table, format="json") + "?_size=1"
                 response = await datasette.client.get(path)
@@ -302,6 +330,16 @@ async def _count(datasette: Any, name: str, summaries: Summaries) -> None:
     summaries.seconds = round(time.perf_counter() - start, 1)
     summaries.state = "ready"
     _save(summaries)
+
+
+def _hand_counts(db: Database, summaries: Summaries, tables: list[str]) -> None:
+    """Give Datasette the table counts its start-up left unknown (Datasette keeps them in
+    `_cached_table_counts` and has no setter for them)."""
+    answers = (summaries.answers.get(_key(_TABLE_COUNT.format(t), None)) for t in tables)
+    db._cached_table_counts = {
+        table: found.rows[0][0] if found else None
+        for table, found in zip(tables, answers, strict=True)
+    }
 
 
 def start(datasette: Any) -> None:
