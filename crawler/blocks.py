@@ -152,7 +152,10 @@ def visible_strings(root: etree._Element) -> list[str]:
 def _key(text: str) -> str:
     """A block's text for matching: no spaces, no invisible marks, no "- " of trafilatura's
     list items."""
-    return "".join(_INVISIBLE_CHARS.sub("", text.removeprefix("- ")).split())
+    text = text.removeprefix("- ")
+    if not text.isascii():  # as in `squash`: ASCII holds no invisible marks
+        text = _INVISIBLE_CHARS.sub("", text)
+    return "".join(text.split())
 
 
 def _match(lines: list[str], blocks: list[Block]) -> dict[int, int]:
@@ -187,18 +190,40 @@ def _match(lines: list[str], blocks: list[Block]) -> dict[int, int]:
 
 
 def _container(anchors: Iterable[Block]) -> etree._Element | None:
-    """The deepest element holding nearly all of the anchors' text."""
-    weight: dict[etree._Element, int] = {}
-    depth: dict[etree._Element, int] = {}
+    """The deepest element holding nearly all of the anchors' text.
+
+    Each element's parent is asked once (anchors are mostly siblings: a walk up stops at the
+    first element seen already), and the elements are kept, so lxml makes no new proxy
+    objects for them as the weights are summed.
+    """
+    own: dict[etree._Element, int] = {}
     total = 0
     for block in anchors:
         total += len(block.text)
-        chain = [block.owner, *block.owner.iterancestors()]
-        for level, element in enumerate(reversed(chain)):
-            weight[element] = weight.get(element, 0) + len(block.text)
-            depth[element] = level
+        own[block.owner] = own.get(block.owner, 0) + len(block.text)
+    parent: dict[etree._Element, etree._Element | None] = {}
+    for element in own:
+        node: etree._Element | None = element
+        while node is not None and node not in parent:
+            above = node.getparent()
+            parent[node] = above
+            node = above
+    weight: dict[etree._Element, int] = {}
+    for element, chars in own.items():
+        node = element
+        while node is not None:
+            weight[node] = weight.get(node, 0) + chars
+            node = parent[node]
+    # The qualified elements hold nearly all of the text each: one lies inside the next.
     qualified = [e for e, w in weight.items() if w >= _CONTAINER_SHARE * total]
-    return max(qualified, key=depth.__getitem__) if qualified else None
+    return max(qualified, key=lambda e: _depth(e, parent)) if qualified else None
+
+
+def _depth(element: etree._Element, parent: dict[etree._Element, etree._Element | None]) -> int:
+    depth = 0
+    while (element := parent[element]) is not None:
+        depth += 1
+    return depth
 
 
 def _inside(element: etree._Element, container: etree._Element) -> bool:

@@ -73,16 +73,20 @@ _BYLINE_REACH = 300  # characters under the headline where a byline may stand
 _AUTHOR_MAX = 40
 
 
-def _class_is(name: str) -> str:
-    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
+def _has_class(*names: str) -> str:
+    """An XPath test that an element's class attribute lists one of ``names``; the plain
+    substring test first, as most classes fail it and the padded copy costs more."""
+    padded = "concat(' ', normalize-space(.), ' ')"
+    tests = (f"(contains(., '{name}') and contains({padded}, ' {name} '))" for name in names)
+    return f"@class[{' or '.join(tests)}]"
 
 
 # Markup that marks an element as the author's name (the first on the page counts).
 _AUTHOR_MARKUP = etree.XPath(
-    f"//*[@itemprop='author' or @rel='author' or {_class_is('author')} or {_class_is('byline')}"
-    f" or {_class_is('author-name')} or {_class_is('writer')}]"
+    "//*[@itemprop='author' or @rel='author' or "
+    f"{_has_class('author', 'byline', 'author-name', 'writer')}]"
 )
-_AUTHOR_NAME = f".//*[@itemprop='name' or {_class_is('name')}]"
+_AUTHOR_NAME = f".//*[@itemprop='name' or {_has_class('name')}]"
 
 
 def _header(headers: Mapping[Any, Any] | None, name: str) -> str | None:
@@ -488,6 +492,12 @@ class ArticlePage:
         if labelled:
             return labelled
         from_url = date_from_url(self.url) or date_from_url(self.canonical_url)
+        if from_url and not (
+            printed and printed[:7] == from_url[:7] and not printed.startswith(from_url)
+        ):
+            # htmldate is not asked: its day counts only when it is the URL's, and then gives
+            # another answer only for another day printed in the same month
+            return with_time(from_url)
         guessed = self._htmldate_day
         if guessed and (not from_url or guessed == from_url):
             # htmldate reads "2022年1月7日" as the 1st: the printed day wins within a month.
