@@ -193,10 +193,14 @@ def _squash_pair(pair: tuple[str, str]) -> tuple[str, str | None]:
     return pair[0], _squash(html.unescape(pair[1]))
 
 
+_JSONLD_SCRIPTS = etree.XPath('//script[contains(translate(@type,"LDJSON","ldjson"),"ld+json")]')
+_CANONICAL_LINKS = etree.XPath('//link[@rel="canonical"]')
+
+
 def _jsonld_objects(tree: lxml.html.HtmlElement) -> list[dict[str, Any]]:
     """Every JSON-LD object on the page, @graph and lists flattened; bad JSON skipped."""
     found: list[dict[str, Any]] = []
-    for script in tree.xpath('//script[contains(translate(@type,"LDJSON","ldjson"),"ld+json")]'):
+    for script in _JSONLD_SCRIPTS(tree):
         raw = (script.text or "").strip()
         try:
             data = json.loads(raw, strict=False)
@@ -286,7 +290,7 @@ class ArticlePage:
     @cached_property
     def visible_text(self) -> str:
         """The page's visible text, one line per text node (scripts, styles, head left out)."""
-        return "\n".join(line for line in map(_squash, self.page_text.strings) if line)
+        return "\n".join(filter(None, map(squash, self.page_text.strings)))
 
     @cached_property
     def meta(self) -> dict[str, str]:
@@ -373,7 +377,7 @@ class ArticlePage:
     @cached_property
     def canonical_url(self) -> str:
         candidates = [
-            *(link.get("href") for link in self.tree.xpath('//link[@rel="canonical"]')),
+            *(link.get("href") for link in _CANONICAL_LINKS(self.tree)),
             self._meta("og:url"),
             _ld_text(self.jsonld.get("url")),
             _ld_text(self.jsonld.get("mainEntityOfPage")),
