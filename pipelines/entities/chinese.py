@@ -10,7 +10,7 @@ jieba decides where words begin and end, so a place name inside a longer word (ä
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import cache, lru_cache
 from typing import Any
 
@@ -614,19 +614,43 @@ def _surname_titles(text: str, original: str, people: list[Span], titles: _Suffi
         return []
     taken = {(s.start, s.end) for s in people}
     out = []
-    pattern = _surname_title_pattern(tuple(sorted(unique)), tuple(sorted(titles.words)))
-    for m in pattern.finditer(text):
-        if (m.start(1), m.end(1)) in taken:
+    for start, surname, title_match in _titled(text, sorted(unique), _title_pattern(titles)):
+        end = start + len(surname)
+        if (start, end) in taken:
             continue
-        title = original[m.start(2) : m.end(2)]
-        out.append(
-            Span(m.start(1), m.end(1), unique[m.group(1)], title=title, roles=[{"role": title}])
-        )
+        title = original[title_match.start() : title_match.end()]
+        out.append(Span(start, end, unique[surname], title=title, roles=[{"role": title}]))
     return out
 
 
+def _titled(
+    text: str, surnames: list[str], title: re.Pattern[str]
+) -> Iterator[tuple[int, str, re.Match[str]]]:
+    """(start, surname, title match) of each surname followed by a title, left to right and not
+    overlapping: what `(?<![\u4e00-\u9fff])(surnames)(titles)` finds, without compiling a
+    pattern for each article's surnames (1.3 ms, and one kept per set of surnames)."""
+    starts = sorted({p for surname in surnames for p in _finds(text, surname)})
+    pos = 0
+    for p in starts:
+        if p < pos or (p > 0 and "\u4e00" <= text[p - 1] <= "\u9fff"):
+            continue
+        for surname in surnames:  # in order, as the alternation tries them
+            if text.startswith(surname, p) and (m := title.match(text, p + len(surname))):
+                yield p, surname, m
+                pos = m.end()
+                break
+
+
+def _finds(text: str, word: str) -> Iterator[int]:
+    """Every start of `word` in `text`, overlapping ones too."""
+    p = text.find(word)
+    while p != -1:
+        yield p
+        p = text.find(word, p + 1)
+
+
 @cache
-def _surname_title_pattern(surnames: tuple[str, ...], titles: tuple[str, ...]) -> re.Pattern[str]:
-    names = "|".join(map(re.escape, surnames))
-    words = "|".join(sorted(map(re.escape, titles), key=len, reverse=True))
-    return re.compile(rf"(?<![\u4e00-\u9fff])({names})({words})")
+def _title_pattern(titles: _Suffixes) -> re.Pattern[str]:
+    """The title words, longest first (then in code point order, whatever the hash seed)."""
+    words = sorted(map(re.escape, sorted(titles.words)), key=len, reverse=True)
+    return re.compile("|".join(words))
