@@ -23,6 +23,7 @@ _ABBREV = MONTH_ABBREVIATIONS | frozenset(
 _POSSESSIVE = re.compile(r"(?:['’]s|s['’]|['’])$")
 _POSSESSIVE_ENDS = ("'", "’", "s")
 _QUOTES = "'‘’"
+_TRIMMED_ENDS = frozenset(".s" + _QUOTES)  # the last characters `_core` may take off
 _INITIALS = re.compile(r"(?:[A-Za-z]\.)+")
 _CORPORATE = frozenset(
     {"co.", "co", "ltd.", "ltd", "inc.", "inc", "corp.", "corp", "llc", "plc", "limited"}
@@ -38,40 +39,47 @@ class Token:
     start: int
     end: int  # end of the core
     full_end: int  # end including possessive / full stop
-    possessive: bool = False
-    # Derived from `text` once, since every pattern asks for them many times per token.
-    lower: str = field(init=False, compare=False)  # casefolded
-    cap: bool = field(init=False, compare=False)  # proper-noun shape: capital first letter,
-    # or a digit followed by capitals (3M, 5G)
-
-    def __post_init__(self) -> None:
-        t = self.text
-        self.lower = t.casefold()
-        self.cap = t[:1].isupper() or (t[:1].isdigit() and any(c.isupper() for c in t))
+    possessive: bool
+    # Derived from `text` once, by `tokenize`, since every pattern asks for them many times
+    # per token.
+    lower: str = field(compare=False)  # casefolded
+    cap: bool = field(compare=False)  # proper-noun shape: capital first letter, or a digit
+    # followed by capitals (3M, 5G)
 
 
 def tokenize(text: str) -> list[Token]:
     tokens = []
     for m in _RAW.finditer(text):
         word, start = m.group(), m.start()
-        if word[0] in _QUOTES:
-            lead = len(word) - len(word.lstrip(_QUOTES))
-            word, start = word[lead:], start + lead
         end = start + len(word)
-        core = word
-        if core.endswith(".") and not (
-            core[:-1].casefold() in _ABBREV or _INITIALS.fullmatch(core)
-        ):
-            core = core.rstrip(".")
-        possessive = False
-        # only a word ending in an apostrophe or an s can end in a possessive
-        pm = _POSSESSIVE.search(core) if core[-1:] in _POSSESSIVE_ENDS else None
-        if pm and len(core) > pm.end() - pm.start() + 1 and core[: pm.start()][-1:].isalpha():
-            core, possessive = core[: pm.start()], True
-        core = core.rstrip(_QUOTES)
+        if word[0] in _QUOTES or word[-1] in _TRIMMED_ENDS:
+            core, start, possessive = _core(word, start)
+        else:  # most words: nothing to take off, the word is its own core
+            core, possessive = word, False
         if core:
-            tokens.append(Token(core, start, start + len(core), end, possessive))
+            first = core[0]
+            cap = first.isupper() or (first.isdigit() and any(c.isupper() for c in core))
+            tokens.append(
+                Token(core, start, start + len(core), end, possessive, core.casefold(), cap)
+            )
     return tokens
+
+
+def _core(word: str, start: int) -> tuple[str, int, bool]:
+    """(core, its start, possessive) of a word with leading quotes or a trailing full stop,
+    quote or s."""
+    if word[0] in _QUOTES:
+        lead = len(word) - len(word.lstrip(_QUOTES))
+        word, start = word[lead:], start + lead
+    core = word
+    if core.endswith(".") and not (core[:-1].casefold() in _ABBREV or _INITIALS.fullmatch(core)):
+        core = core.rstrip(".")
+    possessive = False
+    # only a word ending in an apostrophe or an s can end in a possessive
+    pm = _POSSESSIVE.search(core) if core[-1:] in _POSSESSIVE_ENDS else None
+    if pm and len(core) > pm.end() - pm.start() + 1 and core[: pm.start()][-1:].isalpha():
+        core, possessive = core[: pm.start()], True
+    return core.rstrip(_QUOTES), start, possessive
 
 
 def joined(text: str, a: Token, b: Token) -> bool:
