@@ -285,10 +285,10 @@ def _hmm(model: _Model, chars: str, offset: int, out: list[Word]) -> None:
     if len(chars) == 1:  # most runs: a character alone, in its best opening state
         out.append((chars, _lone_flag(model, chars), offset))
         return
-    states, trans_p, emit_p, follow_sets = model.states, model.trans_p, model.emit_p, model.follows
+    trans_p, follow_sets = model.trans_p, model.follows
     best = [_starts(model, chars[0])]
     for c in chars[1:]:
-        allowed = _state_set(model, c)
+        allowed, emissions = _readings(model, c)
         # For each state of c, the best of the previous character's best states that can
         # lead to it: each previous state (best first) is paired only with the states it
         # leads to, and a later one replaces an earlier one only by scoring higher.
@@ -300,11 +300,9 @@ def _hmm(model: _Model, chars: str, offset: int, out: list[Word]) -> None:
                 top = tops.get(y)
                 if top is None or score > top[0]:
                     tops[y] = (score, y0)
-        row: Row = {}
-        for y in states[c]:  # in the model's order of states, as the rows are read
-            top = tops.get(y)
-            if top is not None:
-                row[y] = (top[0] + emit_p[y].get(c, _FLOOR), top[1])
+        row: Row = {  # in the model's order of states, as the rows are read
+            y: (tops[y][0] + emit, tops[y][1]) for y, emit in emissions if y in tops
+        }
         best.append(row or _starts(model, c))  # no known transition: a new word starts here
     state = _best_state(best[-1])
     path = [state]
@@ -320,8 +318,12 @@ def _hmm(model: _Model, chars: str, offset: int, out: list[Word]) -> None:
 
 
 @cache
-def _state_set(model: _Model, char: str) -> frozenset[Any]:
-    return frozenset(model.states[char])
+def _readings(model: _Model, char: str) -> tuple[frozenset[Any], tuple[tuple[Any, float], ...]]:
+    """The states the model lists for a character, as a set and in its order with the
+    character's emission score in each: looked up once per character, not at every one."""
+    states = model.states[char]
+    emit_p = model.emit_p
+    return frozenset(states), tuple((y, emit_p[y].get(char, _FLOOR)) for y in states)
 
 
 def _best_state(row: Row) -> Any:
