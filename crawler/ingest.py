@@ -70,8 +70,10 @@ class WriterLock:
         self.server, self.key, self.owner, self.ttl_ms = server, f"{stream}:writer", owner, ttl_ms
         self._renew = server.register_script(_RENEW)
         self._release = server.register_script(_RELEASE)
+        self.renewed_at = 0.0
 
     def take(self) -> None:
+        self.renewed_at = time.monotonic()
         if self.server.set(self.key, self.owner, nx=True, px=self.ttl_ms):
             return
         holder = _text(self.server.get(self.key))
@@ -91,8 +93,15 @@ class WriterLock:
         )
 
     def renew(self) -> None:
+        self.renewed_at = time.monotonic()
         if not self._renew(keys=[self.key], args=[self.owner, self.ttl_ms]):
             raise WriterBusy(f"lost the writer lock {self.key} to another writer")
+
+    def keep(self) -> None:
+        """Renew the lock once a third of its time to live has passed since the last renewal:
+        asked before every entry, so that no backlog or batch, however long, outlives it."""
+        if time.monotonic() - self.renewed_at >= self.ttl_ms / 3000:
+            self.renew()
 
     def release(self) -> None:
         self._release(keys=[self.key], args=[self.owner])
@@ -304,6 +313,7 @@ def ingest(
     block_ms: int = 1000,
     stop: Callable[[], bool] = lambda: False,
     when_quiet: Callable[[Database], Any] = lambda db: None,
+    lock_ttl_ms: int = LOCK_TTL_MS,
 ) -> Counter[str]:
     """Store the stream's entries until `stop()` says so, or, with `idle_exit`, until nothing
     new came for that many seconds; returns the outcomes counted. `when_quiet(db)` runs
@@ -311,10 +321,11 @@ def ingest(
     Entries are read `batch` at a time and committed `commit_every` at a time."""
     writer = Writer(db, server, stream=stream, commit_every=commit_every)
     writer.join_group()
-    lock = WriterLock(server, stream, writer.consumer)
+    lock = WriterLock(server, stream, writer.consumer, lock_ttl_ms)
     lock.take()
     try:
         for entry_id, fields in writer.pending(batch):
+            lock.keep()
             writer.handle(entry_id, fields)
             if stop():
                 writer.commit()
@@ -322,9 +333,10 @@ def ingest(
         writer.commit()
         last_entry = time.monotonic()
         while not stop():
-            lock.renew()
+            lock.keep()
             entries = writer.new(batch, block_ms)
             for entry_id, fields in entries:
+                lock.keep()
                 writer.handle(entry_id, fields)
                 if stop():
                     break

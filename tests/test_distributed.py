@@ -20,7 +20,11 @@ from pathlib import Path
 import pytest
 import redis
 
+from crawler import handoff
+from crawler import ingest as writing
 from crawler.archive import ReplayArchive
+from crawler.db import open_db
+from crawler.ingest import WriterBusy, WriterLock
 from crawler.items import Article
 from fixtures.texts import corpus_articles, seed_articles
 from tests.conftest import build_snapshot
@@ -290,3 +294,41 @@ def test_worker_and_ingest_errors_are_one_line(tmp_path: Path) -> None:
         _, stderr = process.communicate(timeout=60)
         assert process.returncode == 1, args
         assert stderr.startswith("yrdnews: error: ") and stderr.count("\n") == 1, stderr
+
+
+def test_the_writer_lock_outlives_a_backlog_longer_than_its_time_to_live(
+    redis_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Entries a dead writer left pending, then new ones, each written slower than half the
+    lock's time to live: the lock is renewed as the writer goes, so no rival takes the stream."""
+    client = redis.Redis.from_url(redis_url)
+    texts = (seed_articles() + corpus_articles())[:8]
+    articles = [Article(url=t.url, canonical_url=t.url, title=t.title, body=t.body) for t in texts]
+    for article in articles[:4]:
+        handoff.add_article(client, STREAM, "w", article)
+    client.xgroup_create(STREAM, handoff.GROUP, id="0")
+    client.xreadgroup(handoff.GROUP, "dead-1", {STREAM: ">"})  # read, never acknowledged
+    for article in articles[4:]:
+        handoff.add_article(client, STREAM, "w", article)
+    ttl_ms, rivals = 300, Counter[str]()
+    write = writing.Writer._write
+
+    def slow_write(self: writing.Writer, entry: handoff.Entry) -> str:
+        time.sleep(ttl_ms / 2000)  # a slow disk: eight entries take four times the lock's life
+        return write(self, entry)
+
+    def rival_tries() -> bool:  # asked after each entry (and before each read of the stream)
+        try:
+            WriterLock(client, STREAM, "rival-1", ttl_ms).take()
+            rivals["took the lock"] += 1
+        except WriterBusy:
+            rivals["refused"] += 1
+        return rivals.total() > len(articles)
+
+    monkeypatch.setattr(writing.Writer, "_write", slow_write)
+    db = open_db(tmp_path / "yrdnews.db")
+    counts = writing.ingest(
+        db, client, stop=rival_tries, commit_every=1, lock_ttl_ms=ttl_ms, block_ms=10
+    )
+    assert counts["inserted"] == len(articles)
+    assert rivals["refused"] > len(articles) and not rivals["took the lock"]
