@@ -64,12 +64,12 @@ class StorePipeline:
 
     def open_spider(self) -> None:
         self.db = database.open_db(self.db_path)
+        self.writing[self.db_path] += 1  # taken back in close_spider whenever a db was opened
         sources = load_sources()
         self.kinds = {source.id: source.kind for source in sources}
         database.sync_sources(self.db, sources)
         self.run = self.crawler.get_extension(RunRecorder)
         self.batch = storage.Batch(self.db)
-        self.writing[self.db_path] += 1
         self.timer.start(self.batch.seconds, now=False)
 
     def commit(self) -> None:
@@ -127,8 +127,8 @@ class StorePipeline:
         if self.timer.running:
             self.timer.stop()
         if self.db is not None:
-            self.batch.commit()
             self.writing[self.db_path] -= 1
+            self.batch.commit()
             if not self.writing[self.db_path]:
                 report = update_stories(self.db)
                 self.stats.inc_value(STORIES + "clustered", report.clustered)
