@@ -65,7 +65,9 @@ def yrdnews(*args: str) -> subprocess.Popen:
     return process
 
 
-def start_worker(redis_url: str, snapshot: Path, folder: Path, name: str) -> subprocess.Popen:
+def start_worker(
+    redis_url: str, snapshot: Path, folder: Path, name: str, *settings: str
+) -> subprocess.Popen:
     sources = (snapshot / "sources.txt").read_text().split()
     return yrdnews(
         "worker",
@@ -86,6 +88,7 @@ def start_worker(redis_url: str, snapshot: Path, folder: Path, name: str) -> sub
         f"LOG_FILE={folder / f'{name}.log'}",
         "-s",
         "YRD_WORKER_HEARTBEAT=3",
+        *[arg for setting in settings for arg in ("-s", setting)],
     )
 
 
@@ -192,7 +195,9 @@ def test_two_workers_request_every_url_once_and_every_article_is_stored_once(
 
 def test_a_killed_worker_loses_nothing(redis_url: str, snapshot: Path, tmp_path: Path) -> None:
     client = redis.Redis.from_url(redis_url)
-    victim = start_worker(redis_url, snapshot, tmp_path, "victim")
+    # Slowed down, so that it cannot crawl the whole frontier before the survivor has started
+    # (a replay takes a few seconds, about what a worker's start-up takes).
+    victim = start_worker(redis_url, snapshot, tmp_path, "victim", "DOWNLOAD_DELAY=0.2")
     victim_id = f"{socket.gethostname()}-{victim.pid}"
     wait_for(lambda: sum(e["worker"] == victim_id for e in entries(client)) >= 3)
     survivor = start_worker(redis_url, snapshot, tmp_path, "survivor")
