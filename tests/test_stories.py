@@ -9,8 +9,10 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
+from datasketch import LeanMinHash, MinHashLSH
 from sqlite_utils import Database
 
 from crawler.cli import cli
@@ -23,6 +25,7 @@ from fixtures.texts import as_article, composed_articles, corpus_articles, real_
 from pipelines.chain import ChainContext, run_chain
 from pipelines.stories import cluster, update_stories
 from pipelines.stories import fingerprints as fp
+from pipelines.stories.bands import BandIndex
 from pipelines.stories.cluster import MIN_CONTAINMENT, load_text
 from pipelines.stories.facts import FigureRef, group_facts
 from pipelines.stories.links import FactKey, StorySide, link_evidence, significant_digits
@@ -340,6 +343,61 @@ def test_signatures_round_trip_through_bytes() -> None:
     signature = fp.signature(fp.shingles(fp.tokens("Suzhou signed 85 projects worth 50 billion")))
     again = fp.signature_from_bytes(fp.signature_bytes(signature))
     assert again.jaccard(signature) == 1.0
+
+
+def test_the_band_index_finds_what_datasketch_lsh_finds() -> None:
+    """Clustering's candidates come from `BandIndex` (memory a long-running archive can
+    afford) instead of datasketch's `MinHashLSH`: for every text, the same articles, whether
+    they were loaded from stored bytes or added during the run."""
+    signatures = {
+        n: fp.signature(fp.shingles(fp.tokens(text.body))) for n, text in enumerate(TEXTS.values())
+    }
+    lsh = MinHashLSH(
+        threshold=cluster.LSH_THRESHOLD, num_perm=fp.NUM_PERM, weights=cluster.LSH_WEIGHTS
+    )
+    for n, signature in signatures.items():
+        lsh.insert(n, signature)
+    index = BandIndex(
+        threshold=cluster.LSH_THRESHOLD, num_perm=fp.NUM_PERM, weights=cluster.LSH_WEIGHTS
+    )
+    stored = [(n, fp.signature_bytes(s)) for n, s in signatures.items() if n % 2 == 0]
+    index.load(iter(stored))
+    assert (index.hashvalues([stored[0][1]]) == signatures[0].hashvalues).all()
+    for n, signature in signatures.items():
+        if n % 2:
+            index.add(n, signature.hashvalues)
+    found = {n: index.query(s.hashvalues) for n, s in signatures.items()}
+    assert found == {n: set(lsh.query(s)) for n, s in signatures.items()}
+    assert sum(len(ids) > 1 for ids in found.values()) >= 10  # copies were found, not just selves
+
+
+def test_bands_equal_but_in_their_lowest_bits_are_no_match() -> None:
+    """A key of the sorted array holds a band's value without its lowest bits; the value
+    itself decides."""
+    index = BandIndex(
+        threshold=cluster.LSH_THRESHOLD, num_perm=fp.NUM_PERM, weights=cluster.LSH_WEIGHTS
+    )
+    stored = np.random.default_rng(7).integers(1, 2**32 - 1, fp.NUM_PERM, dtype=np.uint32)
+    index.load(
+        iter(
+            [
+                (
+                    1,
+                    fp.signature_bytes(
+                        LeanMinHash(
+                            seed=fp.MINHASH_SEED, hashvalues=stored, scheme=fp.MINHASH_SCHEME
+                        )
+                    ),
+                )
+            ]
+        )
+    )
+    every_band_off = stored.copy()
+    every_band_off[1 : 2 * index.bands : 2] ^= 1  # the last bit of each band's second value
+    unused_off = stored.copy()
+    unused_off[2 * index.bands :] ^= 1  # values no band uses
+    assert index.query(every_band_off) == set()
+    assert index.query(unused_off) == {1}
 
 
 def test_the_stories_command_clusters_and_rebuilds(tmp_path: Path) -> None:

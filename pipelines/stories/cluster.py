@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Any
 
-from datasketch import MinHashLSH
 from sqlite_utils import Database
 
 from crawler.items import ARTICLE_FINGERPRINTS, STORY_ARTICLES, ArticleFingerprint, StoryArticle
@@ -29,6 +28,7 @@ from crawler.items import article_id as hashed_id
 from crawler.storage import insert_rows
 from crawler.urls import site_of
 from pipelines.stories import fingerprints as fp
+from pipelines.stories.bands import BandIndex
 
 MIN_CONTAINMENT = 0.5
 MIN_FIGURE_AGREEMENT = 0.8
@@ -165,24 +165,24 @@ class Match:
 
 
 class _Index:
-    """The clustered articles: fingerprints for exact copies, MinHash LSH for near ones."""
+    """The clustered articles: fingerprints for exact copies, MinHash LSH bands for near ones."""
 
     def __init__(self, db: Database) -> None:
-        self.lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=fp.NUM_PERM, weights=LSH_WEIGHTS)
+        self.bands = BandIndex(threshold=LSH_THRESHOLD, num_perm=fp.NUM_PERM, weights=LSH_WEIGHTS)
         self.db = db
         self.exact: dict[str, int] = {}
         self.figures = lru_cache(FIGURE_CACHE_SIZE)(lambda article_id: figure_keys(db, article_id))
         self.text = lru_cache(TEXT_CACHE_SIZE)(
             lambda article_id: load_text(db, article_id, self.figures(article_id))
         )
-        for article_id, fingerprint, signature in db.execute(
-            "select article_id, fingerprint, signature from article_fingerprints"
-            " order by article_id"
-        ).fetchall():
-            self.add(article_id, fingerprint, fp.signature_from_bytes(signature))
+        for fingerprint, article_id in db.execute(
+            "select fingerprint, min(article_id) from article_fingerprints group by fingerprint"
+        ):
+            self.exact[fingerprint] = article_id
+        self.bands.load(db.execute("select article_id, signature from article_fingerprints"))
 
     def add(self, article_id: int, fingerprint: str, signature: Any) -> None:
-        self.lsh.insert(article_id, signature)
+        self.bands.add(article_id, signature.hashvalues)
         self.exact.setdefault(fingerprint, article_id)
 
     def signature_of(self, article_id: int) -> Any:
@@ -205,7 +205,7 @@ class _Index:
     def near_match(self, text: Text, signature: Any) -> Match | None:
         """The candidate of the LSH index that `text` copies with most containment."""
         best = None
-        for candidate in sorted(self.lsh.query(signature)):
+        for candidate in sorted(self.bands.query(signature.hashvalues)):
             if figures_agree(self.figures(candidate), text.figures) is None:
                 continue  # other numbers (a release from one template): its text is not read
             found = is_copy(self.text(candidate), text)
