@@ -273,12 +273,18 @@ def transaction(db: Database) -> Iterator[_SearchEntries]:
 def _write_entities(db: Database, entities: dict[str, tuple[tuple[Any, ...], set[str]]]) -> None:
     """The article's entities, each with every surface form seen (`aliases`); an entity whose
     row would not change (the usual case: the same places and bodies in article after
-    article) is not written again."""
+    article) is not written again.
+
+    A field the article does not know (None) keeps the stored value: an English article
+    names a person without their characters, a Chinese one with them, and the row must not
+    depend on which was stored last (a crawl and `yrdnews reextract` store in other orders)."""
     if not entities:
         return
     stored = {row[0]: row for row in db.execute(_SELECT_ENTITIES, [json.dumps(list(entities))])}
     for entity_id, (row, surfaces) in entities.items():
         before = stored.get(entity_id)
+        if before is not None:
+            row = tuple(old if new is None else new for new, old in zip(row, before, strict=True))
         known, known_text = _aliases(before[_ALIASES_AT] if before else None)
         if surfaces <= known:
             aliases = known_text

@@ -292,6 +292,24 @@ def test_an_entity_seen_again_keeps_every_surface_form(db) -> None:
     assert json.loads(db["entities"].get("place:320500")["aliases"]) == ["Suzhou", "苏州"]
 
 
+def test_an_entity_row_does_not_depend_on_which_article_was_stored_last(tmp_path: Path) -> None:
+    """An English article names a person without their characters, a Chinese one with them:
+    in either order, the entity keeps the characters (a crawl and a re-extraction store
+    articles in other orders)."""
+    english = Entity(type="person", name="Cao Lubao")
+    chinese = Entity(type="person", name="Cao Lubao", name_zh="曹路宝")
+    rows = []
+    for order in ([english, chinese], [chinese, english]):
+        db = database.open_db(tmp_path / f"{len(rows)}.db")
+        for n, person in enumerate(order):
+            text = person.name_zh or person.name
+            mention = Mention(entity=person, text=text, start=0, end=len(text))
+            storage.store_article(db, article(f"https://example.org/{n}", mentions=[mention]))
+        rows.append(db["entities"].get("person:cao lubao"))
+    assert rows[0] == rows[1]
+    assert rows[0]["name_zh"] == "曹路宝"
+
+
 def search_index(db) -> list[tuple]:
     """Every token of the search index, with the row, column and offset it stands at."""
     db.execute(
