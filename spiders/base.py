@@ -13,13 +13,14 @@ from pathlib import Path
 from typing import Any, Self
 
 import scrapy
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 
 from crawler import db as database
-from crawler.incremental import DISCOVERY, KnownPages, load_known_pages, page_rejected
+from crawler.incremental import DISCOVERY, KnownPages, StoredPages, page_rejected
 from crawler.items import Article
 from crawler.pages import NotAnArticle
 from crawler.sources import Source
@@ -71,6 +72,7 @@ class RegistrySpider(scrapy.Spider):
             spider.max_pages_arg, settings.getint("YRD_MAX_PAGES", DEFAULT_MAX_PAGES)
         )
         spider.known = spider.load_known(settings)
+        crawler.signals.connect(spider.known.close, signal=signals.spider_closed)
         return spider
 
     def load_known(self, settings: BaseSettings) -> KnownPages:
@@ -78,11 +80,21 @@ class RegistrySpider(scrapy.Spider):
         db_path = settings.get("YRD_DB_PATH")
         if settings.getbool("YRD_REFRESH") or not db_path or not Path(db_path).is_file():
             return KnownPages()
-        db = database.open_db(db_path)
+        source_id = self.source.id if self.source else None
+        return StoredPages(database.open_db(db_path), source_id, self.this_run)
+
+    def this_run(self) -> int | None:
+        """The crawl run this spider reports to: `yrdnews crawl` names it in the settings; for
+        a plain `scrapy crawl`, crawler/crawl.py's `RunRecorder` starts one as the spider opens."""
+        if run_id := self.crawler.settings.getint("YRD_CRAWL_RUN_ID"):
+            return run_id
+        from crawler.crawl import RunRecorder  # crawler.crawl runs the spiders: imported late
+
         try:
-            return load_known_pages(db, self.source.id if self.source else None)
-        finally:
-            db.close()
+            recorder = self.crawler.get_extension(RunRecorder)
+        except RuntimeError:  # no extensions yet: a spider made outside a crawl (tests)
+            return None
+        return recorder.run_id if recorder else None
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for request in self.discovery_requests():

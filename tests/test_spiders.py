@@ -27,7 +27,7 @@ from scrapy.settings import Settings
 from scrapy.spiderloader import SpiderLoader
 from scrapy.utils.test import get_crawler
 
-from crawler.incremental import KnownPages, load_known_pages
+from crawler.incremental import KnownPages, StoredPages
 from crawler.items import Article, WarcRef
 from crawler.sources import load_sources
 from fixtures.sources import SOURCE_FIXTURES, fixture_pages, manifest, source_ids
@@ -331,19 +331,35 @@ def test_known_pages_come_from_the_database(tmp_path: Path) -> None:
     storage.record_known_page(
         db, KnownPage(SND_ARTICLES[1], "chinadaily_snd", "dropped", "keyword")
     )
-    known = load_known_pages(db, "chinadaily_snd")
-    assert set(known.fetched_at) == set(SND_ARTICLES[:2]) and known.settled == frozenset()
+    unknown = "http://regional.chinadaily.com.cn/SuzhouNewDistrict/2021-01/01/c_1.htm"
+    no_run = lambda: None  # noqa: E731
+    known = StoredPages(db, "chinadaily_snd", no_run)
+    assert [url in known for url in (*SND_ARTICLES[:2], unknown)] == [True, True, False]
+    assert known.known(SND_ARTICLES[0]) == (FETCHED, False)
     run = runs.start_run(db, sources=["chinadaily_snd"], replay=None, since=None)
     runs.record_source(db, run, "chinadaily_snd", {"downloader/request_count": 1,
                        "yrd/fetched": 1, "yrd/articles/linked": 1}, "finished")  # fmt: skip
-    assert load_known_pages(db, "chinadaily_snd").settled == frozenset(SND_ARTICLES[:2])
-    assert load_known_pages(db, "shine").fetched_at == {}
+    settled = StoredPages(db, "chinadaily_snd", no_run)
+    assert [settled.is_settled(url) for url in (*SND_ARTICLES[:2], unknown)] == [True, True, False]
+    assert SND_ARTICLES[0] not in StoredPages(db, "shine", no_run)
+    # an article under another address whose canonical URL is the link (found by its id)
+    moved = "https://regional.chinadaily.com.cn/m/c_1.htm"
+    storage.store_article(db, Article(url=moved, canonical_url=unknown, title="t", body="b",
+                                      source_id="chinadaily_snd"))  # fmt: skip
+    assert unknown in StoredPages(db, "chinadaily_snd", no_run)
+    # what the run a spider serves stored itself is not known to it
+    later = runs.start_run(db, sources=["chinadaily_snd"], replay=None, since=None)
+    storage.store_article(db, Article(url=SND_ARTICLES[2], canonical_url=SND_ARTICLES[2],
+                                      title="t", body="b", source_id="chinadaily_snd"),
+                          crawl_run_id=later)  # fmt: skip
+    assert SND_ARTICLES[2] not in StoredPages(db, "chinadaily_snd", lambda: later)
+    assert SND_ARTICLES[2] in StoredPages(db, "chinadaily_snd", no_run)
     spider = make_spider(
         SPIDERS["chinadaily_snd"], settings={"YRD_DB_PATH": str(tmp_path / "y.db")}
     )
-    assert set(spider.known.fetched_at) == set(SND_ARTICLES[:2])
+    assert SND_ARTICLES[0] in spider.known and unknown in spider.known
     refresh = {"YRD_DB_PATH": str(tmp_path / "y.db"), "YRD_REFRESH": True}
-    assert make_spider(SPIDERS["chinadaily_snd"], settings=refresh).known.fetched_at == {}
+    assert SND_ARTICLES[0] not in make_spider(SPIDERS["chinadaily_snd"], settings=refresh).known
 
 
 def test_gzipped_sitemap_is_read() -> None:
