@@ -115,11 +115,13 @@ def outlet(source_id: str | None, url: str) -> str:
 
 def _remove_stale(db: Database, result: Assignment) -> None:
     """Forget articles that were deleted or changed since they were clustered."""
+    # Matched on the index of content hashes (crawler/db.py m008), never an article's row.
     stale = db.execute(
         """select f.article_id, s.story_id from article_fingerprints f
-           left join articles a on a.id = f.article_id
            left join story_articles s on s.article_id = f.article_id
-           where a.id is null or a.content_hash is not f.content_hash"""
+           where not exists (
+             select 1 from articles a indexed by idx_articles_content_hash
+             where a.content_hash is f.content_hash and a.id = f.article_id)"""
     ).fetchall()
     for article_id, story_id in stale:
         db.execute("delete from article_fingerprints where article_id = ?", [article_id])
@@ -170,20 +172,29 @@ class _Index:
     def __init__(self, db: Database) -> None:
         self.bands = BandIndex(threshold=LSH_THRESHOLD, num_perm=fp.NUM_PERM, weights=LSH_WEIGHTS)
         self.db = db
-        self.exact: dict[str, int] = {}
+        self.added: set[int] = set()  # clustered by this run
+        self.exact: dict[str, int] = {}  # fingerprint -> the first article of this run with it
         self.figures = lru_cache(FIGURE_CACHE_SIZE)(lambda article_id: figure_keys(db, article_id))
         self.text = lru_cache(TEXT_CACHE_SIZE)(
             lambda article_id: load_text(db, article_id, self.figures(article_id))
         )
-        for fingerprint, article_id in db.execute(
-            "select fingerprint, min(article_id) from article_fingerprints group by fingerprint"
-        ):
-            self.exact[fingerprint] = article_id
         self.bands.load(db.execute("select article_id, signature from article_fingerprints"))
 
     def add(self, article_id: int, fingerprint: str, signature: Any) -> None:
         self.bands.add(article_id, signature.hashvalues)
+        self.added.add(article_id)
         self.exact.setdefault(fingerprint, article_id)
+
+    def exact_copy(self, fingerprint: str) -> int | None:
+        """The first article (by id) clustered before this run with the same tokens, else the
+        first of this run: asked of the fingerprints' index, not loaded for every article."""
+        for (article_id,) in self.db.execute(
+            "select article_id from article_fingerprints where fingerprint = ? order by article_id",
+            [fingerprint],
+        ):
+            if article_id not in self.added:
+                return article_id
+        return self.exact.get(fingerprint)
 
     def signature_of(self, article_id: int) -> Any:
         """The stored signature of a clustered article."""
@@ -195,9 +206,9 @@ class _Index:
     def match(self, text: Text, fingerprint: str) -> tuple[Match | None, Any]:
         """The copy `text` repeats (an exact one, else the candidate with most containment),
         and the text's signature."""
-        if fingerprint in self.exact:
+        original = self.exact_copy(fingerprint)
+        if original is not None:
             # The same tokens as the copy, so the same shingles and signature: not hashed again.
-            original = self.exact[fingerprint]
             return Match(original, "exact", 1.0, 1.0), self.signature_of(original)
         signature = fp.signature(text.shingles)
         return self.near_match(text, signature), signature
