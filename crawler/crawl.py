@@ -227,15 +227,17 @@ def run_crawl(
         if resumed:
             options = CrawlOptions.of_run(resumed)
             spiders, replay_files = options.check()
+        started_at = database.utc_now()
         run_id = runs.start_run(
             db,
+            started_at=started_at,
             sources=spiders,
             replay=replay_files,
             since=options.since.isoformat() if options.since else None,
             options=options.to_record(),
             resumed_from=resumed.id if resumed else None,
         )
-        lock.set_run(run_id)
+        lock.set_run(run_id, started_at)
         job_dir = (
             Path(resumed.job_dir)
             if resumed and resumed.job_dir
@@ -382,13 +384,15 @@ class RunRecorder:
         self.db = database.open_db(self.db_path)
         if self.owns_run:
             since = getattr(spider, "since", None)
+            started_at = database.utc_now()
             self.run_id = runs.start_run(
                 self.db,
+                started_at=started_at,
                 sources=[spider.name],
                 replay=self.crawler.settings.getlist("YRD_REPLAY"),
                 since=since.isoformat() if since else None,
             )
-            self.lock.set_run(self.run_id)
+            self.lock.set_run(self.run_id, started_at)
         self.checkpoint()
         self.checkpoints.start(self.crawler.settings.getfloat("YRD_CHECKPOINT_INTERVAL"), now=False)
 

@@ -77,10 +77,12 @@ class DatabaseLock:
         self._write(Holder(pid=os.getpid(), host=socket.gethostname(), started_at=utc_now()))
         return left
 
-    def set_run(self, run_id: int) -> None:
-        """Say which run holds the lock."""
+    def set_run(self, run_id: int, started_at: str) -> None:
+        """Say which run holds the lock, and when that run started (as crawl_runs records it,
+        so a refused crawl names the same time crawl health shows)."""
         if self._holder is not None:
-            self._write(Holder(**(asdict(self._holder) | {"run_id": run_id})))
+            change = {"run_id": run_id, "started_at": started_at}
+            self._write(Holder(**(asdict(self._holder) | change)))
 
     def _write(self, holder: Holder) -> None:
         assert self._handle is not None

@@ -28,6 +28,7 @@ from pathlib import Path
 import pytest
 
 from crawler.archive import WarcRecorder
+from crawler.lock import DatabaseLock, DatabaseLocked
 from fixtures.compose import COMPOSED_NOTE, compose_article_html
 from fixtures.texts import corpus_articles
 
@@ -396,6 +397,25 @@ def test_discovery_pages_are_fetched_conditionally(site: dict[str, str], tmp_pat
     assert asked[0] == (LISTINGS[0], True)  # then the new article and page 2, in any order
     assert sorted(asked[1:]) == sorted([(new, False), (LISTINGS[1], True)])
     assert "1 new, 0 updated, 0 unchanged, 4 known" in third.stderr
+
+
+def test_the_lock_names_the_start_its_run_recorded_not_when_the_lock_was_taken(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "yrdnews.db"
+    held = DatabaseLock(db)
+    held.acquire()
+    try:
+        held.set_run(7, "2026-12-03T01:59:21+00:00")  # a second after the lock was taken
+        with pytest.raises(DatabaseLocked) as refused:
+            DatabaseLock(db).acquire()
+        assert str(refused.value) == (
+            f"another crawl is writing {db}: run 7, pid {os.getpid()} on "
+            f"{os.uname().nodename}, started 2026-12-03T01:59:21+00:00"
+        )
+    finally:
+        held.release()
+    assert DatabaseLock(db).acquire() is None  # released: the file says nobody holds it
 
 
 def test_an_overlapping_crawl_is_refused_naming_the_running_run(
