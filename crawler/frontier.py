@@ -7,6 +7,8 @@ nobody would ask for them again). Here a pop moves the request, atomically, into
 requests *claimed* by this worker, and the claim is released only when the request's work is
 done: its response went through the spider and every article it gave was handed off (or
 dropped), or its download failed for good, or it was re-queued (a retry or a redirect).
+A new request is marked seen and queued in one step too (scrapy-redis asks the duplicate
+filter first and queues after, so a worker killed in between loses that URL).
 Each worker process keeps a heartbeat key alive; a worker that finds the queue empty puts back the
 claims of workers whose heartbeat has expired, and does not finish while another worker
 still holds claims, so the last worker standing drains the frontier.
@@ -46,6 +48,19 @@ local popped = redis.call('ZPOPMIN', KEYS[1])
 if popped[1] == nil then return false end
 redis.call('ZADD', KEYS[2], popped[2], popped[1])
 return popped[1]
+"""
+# Schedule a request: mark it seen (unless it is not to be filtered) and queue it if it was
+# new, and release the claim of the request it replaces (a retry, a redirect), in one step, so
+# that a worker killed in between cannot leave a URL seen but queued nowhere.
+_SCHEDULE = """
+local queued = 1
+if ARGV[1] ~= '' and redis.call('SADD', KEYS[2], ARGV[1]) == 0 then
+  queued = 0
+else
+  redis.call('ZADD', KEYS[1], ARGV[3], ARGV[2])
+end
+if ARGV[4] ~= '' then redis.call('ZREM', KEYS[3], ARGV[4]) end
+return queued
 """
 # Put a dead worker's claims back in the queue, with their priorities.
 _RECLAIM = """
@@ -89,6 +104,7 @@ class Frontier:
         self.heartbeat = settings.getfloat("YRD_WORKER_HEARTBEAT", DEFAULT_HEARTBEAT)
         self.claims: dict[bytes, _Claim] = {}
         self._claim = server.register_script(_CLAIM)
+        self._schedule = server.register_script(_SCHEDULE)
         self._reclaim = server.register_script(_RECLAIM)
         self._stop_beating = threading.Event()
 
@@ -152,15 +168,22 @@ class Frontier:
         if claim is not None:
             self.server.zrem(claim.key, entry)
 
-    def requeue(self, entry: bytes | None, queue_key: str, data: bytes, score: float) -> None:
-        """Queue a request that replaces a claimed one (a retry, a redirect) and release the
-        claim, in one transaction; with no claim (a new request), just queue it."""
-        claim = self.claims.pop(entry, None) if entry is not None else None
-        pipe = self.server.pipeline(transaction=True)
-        pipe.zadd(queue_key, {data: score})
-        if claim is not None:
-            pipe.zrem(claim.key, entry)
-        pipe.execute()
+    def schedule(
+        self,
+        replaced: bytes | None,
+        request: tuple[bytes, float],
+        queue_key: str,
+        seen: tuple[str, str] | None,
+    ) -> bool:
+        """Queue `request` (its encoding and score) unless `seen`, the duplicate filter's key
+        and the request's fingerprint, says it was seen before (None: never filtered), and
+        release the claim of the request it replaces, all in one step; False if it was seen."""
+        claim = self.claims.pop(replaced, None) if replaced is not None else None
+        dupefilter, fingerprint = seen or (queue_key, "")
+        data, score = request
+        keys = [queue_key, dupefilter, claim.key if claim else queue_key]
+        args = [fingerprint, data, score, replaced if claim else ""]
+        return bool(self._schedule(keys=keys, args=args))
 
     def item_started(self, entry: bytes | None) -> None:
         if entry in self.claims:
@@ -224,14 +247,13 @@ class FrontierScheduler(Scheduler):
 
     def enqueue_request(self, request: Request) -> bool:
         replaced = request.meta.pop(CLAIM, None)  # a retry or redirect of a claimed request
-        if not request.dont_filter and self.df.request_seen(request):
+        seen = None if request.dont_filter else (self.df.key, self.df.request_fingerprint(request))
+        encoded = (self.queue._encode_request(request), -request.priority)
+        if not self.frontier.schedule(replaced, encoded, self.queue.key, seen):
             self.df.log(request, self.spider)
-            self.frontier.release(replaced)
             return False
         if self.stats:
             self.stats.inc_value("scheduler/enqueued/redis", spider=self.spider)
-        data = self.queue._encode_request(request)
-        self.frontier.requeue(replaced, self.queue.key, data, -request.priority)
         return True
 
     def next_request(self) -> Request | None:

@@ -12,6 +12,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -226,6 +227,73 @@ def test_a_killed_worker_loses_nothing(redis_url: str, snapshot: Path, tmp_path:
     assert len(reached) == len(archive)
     statuses = {r["pid"]: r["status"] for r in crawl_runs(tmp_path / "yrdnews.db")}
     assert statuses == {victim.pid: "interrupted", survivor.pid: "ok"}
+
+
+class KillAfterFirstMarkSeen:
+    """A loopback proxy in front of Redis that SIGKILLs the worker behind it as soon as Redis
+    confirms the worker's first change to a duplicate filter, before the worker hears back:
+    the worker dies at the one moment where a URL is marked seen and nothing more is known."""
+
+    MARK = re.compile(rb"(SADD|EVALSHA)\r\n.*?:dupefilter\r\n", re.DOTALL)
+
+    def __init__(self, upstream: str) -> None:
+        self.upstream = redis.connection.parse_url(upstream)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"redis://127.0.0.1:{self.listener.getsockname()[1]}/0"
+        self.victim: subprocess.Popen | None = None
+        self.killed = threading.Event()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            client, _ = self.listener.accept()
+            server = socket.create_connection((self.upstream["host"], self.upstream["port"]))
+            marking = threading.Event()
+            threading.Thread(
+                target=self._requests, args=(client, server, marking), daemon=True
+            ).start()
+            threading.Thread(
+                target=self._replies, args=(server, client, marking), daemon=True
+            ).start()
+
+    def _requests(
+        self, client: socket.socket, server: socket.socket, marking: threading.Event
+    ) -> None:
+        while chunk := client.recv(65536):
+            if not self.killed.is_set() and self.MARK.search(chunk):
+                marking.set()
+            server.sendall(chunk)
+        server.close()
+
+    def _replies(
+        self, server: socket.socket, client: socket.socket, marking: threading.Event
+    ) -> None:
+        while chunk := server.recv(65536):
+            if marking.is_set():
+                marking.clear()
+                if not chunk.startswith(b"-") and self.victim is not None:  # done, not NOSCRIPT
+                    self.victim.send_signal(signal.SIGKILL)
+                    self.killed.set()
+                    return
+            client.sendall(chunk)
+        client.close()
+
+
+def test_a_worker_killed_right_after_marking_a_url_seen_loses_nothing(
+    redis_url: str, snapshot: Path, tmp_path: Path
+) -> None:
+    proxy = KillAfterFirstMarkSeen(redis_url)
+    proxy.victim = start_worker(proxy.url, snapshot, tmp_path, "victim")
+    assert proxy.killed.wait(120)
+    proxy.victim.communicate(timeout=30)
+    assert proxy.victim.returncode == -signal.SIGKILL
+    client = redis.Redis.from_url(redis_url)
+    assert any(client.scard(key) for key in client.scan_iter("yrd:test:*:dupefilter"))
+
+    finish(start_worker(redis_url, snapshot, tmp_path, "survivor"))
+    assert frontier_left(client) == {}
+    reached = set(crawled(tmp_path / "victim.log")) | set(crawled(tmp_path / "survivor.log"))
+    assert len(reached) == len(ReplayArchive([snapshot / "snapshot.warc.gz"]))
 
 
 def test_a_killed_writer_restarted_stores_every_pending_article_once(
