@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
+import subprocess
+import sys
 import time
 from functools import cache
 from pathlib import Path
@@ -27,6 +30,7 @@ from pipelines.entities import extract_entities
 from pipelines.entities.extract import _extract
 from pipelines.entities.lexicon import DATA, load, norm_key
 
+ROOT = Path(__file__).resolve().parent.parent
 CASES = yaml.safe_load((FIXTURES / "text" / "entities.yml").read_text("utf-8"))
 GOLD_PATH = SEED_GOLD
 GOLD = {k: v for k, v in seed_gold().items() if not k.startswith("_")}
@@ -421,6 +425,42 @@ def test_chinese_names_read_as_english_news_writes_them(zh: str, pinyin: str) ->
 
 
 # --- jieba's words, in linear time -------------------------------------------------------------
+def test_the_segmenter_cache_is_kept_and_what_other_installs_left_unused_is_removed(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "yrdnews"
+    folder.mkdir()
+    day = 86400
+
+    def left(name: str, age: float) -> Path:
+        path = folder / name
+        path.write_bytes(b"left by another install")
+        os.utime(path, (time.time() - age, time.time() - age))
+        return path
+
+    unused = left("segment2-0.42.0-0123456789abcdef.marshal", 31 * day)
+    recent = left("segment2-0.42.0-fedcba9876543210.marshal", 1 * day)
+    abandoned = left("segment2-0.42.1-0123456789abcdef.4242.part", 2 * 3600)
+    writing = left("segment2-0.42.1-0123456789abcdef.4343.part", 60)
+    code = "from pipelines.entities.segment import words; print(len(words('苏州工业园区新能源')))"
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+
+    def segment() -> str:
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env
+        )
+        assert done.returncode == 0 and not done.stderr, done.stderr
+        return done.stdout
+
+    first = segment()
+    (made,) = set(folder.glob("segment*.marshal")) - {unused, recent}
+    assert not unused.exists() and not abandoned.exists()
+    assert recent.exists() and writing.exists()  # still read, or still being written
+    os.utime(made, (time.time() - 40 * day, time.time() - 40 * day))
+    assert segment() == first
+    assert time.time() - made.stat().st_mtime < day  # read again: counted as in use
+
+
 def test_segmentation_gives_jiebas_words_on_ordinary_text() -> None:
     import jieba.posseg
 

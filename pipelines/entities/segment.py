@@ -15,11 +15,14 @@ text checked when it was written); the cost per character is bounded whatever th
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import importlib.util
 import logging
 import marshal
 import os
 import re
+import time
 from functools import cache
 from importlib import metadata
 from math import log
@@ -32,6 +35,9 @@ _log = logging.getLogger(__name__)
 _BEAM = 16
 _FLOOR = -3.14e100  # jieba's log-probability of an unseen emission
 _FORMAT = 2  # of the cache file, in its name: a file of another layout is never read
+# Another install's cache file unread this long is removed when a new one is written; a half
+# written one (its writer killed) after an hour.
+_UNUSED_FOR, _ABANDONED_AFTER = 30 * 86400, 3600
 
 Word = tuple[str, str, int]  # word, part-of-speech flag, start offset
 Row = dict[Any, tuple[float, Any]]  # state -> (log probability, previous state)
@@ -113,18 +119,36 @@ def _from_jieba() -> dict[str, Any]:
 
 
 def _cache_file() -> Path | None:
-    """Where the model's data is kept between runs, named after the installed jieba and its
-    dictionary file (a new jieba or dictionary gets a new file); None if jieba is missing."""
+    """Where the model's data is kept between runs, named after the installed jieba's version
+    and its dictionary's content: every install of the same jieba shares one file (17 MB), and
+    a new jieba or dictionary gets a new one; None if jieba is missing."""
     spec = importlib.util.find_spec("jieba")
     if spec is None or spec.origin is None:
         return None
     try:
-        stat = (Path(spec.origin).parent / "dict.txt").stat()
+        dictionary = (Path(spec.origin).parent / "dict.txt").read_bytes()
         folder = cache_folder()
     except (OSError, RuntimeError):  # no dictionary file to name it after, or no home folder
         return None
-    stamp = f"{metadata.version('jieba')}-{stat.st_size}-{stat.st_mtime_ns}"
-    return folder / f"segment{_FORMAT}-{stamp}.marshal"
+    digest = hashlib.blake2b(dictionary, digest_size=8).hexdigest()
+    return folder / f"segment{_FORMAT}-{metadata.version('jieba')}-{digest}.marshal"
+
+
+def _prune(kept: Path) -> None:
+    """Remove the cache files other installs left and no longer read, and half-written ones,
+    so that upgrades over months do not pile up files in the user's cache."""
+    now = time.time()
+    for other in kept.parent.glob("segment*"):
+        try:
+            unused = now - other.stat().st_mtime
+            if other.suffix == ".part":
+                stale = unused > _ABANDONED_AFTER
+            else:
+                stale = other != kept and other.suffix == ".marshal" and unused > _UNUSED_FOR
+            if stale:
+                other.unlink()
+        except OSError:
+            continue  # gone already, or not ours to remove
 
 
 def _cached() -> dict[str, Any]:
@@ -134,9 +158,12 @@ def _cached() -> dict[str, Any]:
     if path is not None:
         try:
             data: dict[str, Any] = marshal.loads(path.read_bytes())
-            return data
         except (OSError, EOFError, ValueError, TypeError):
             pass
+        else:
+            with contextlib.suppress(OSError):
+                os.utime(path)  # read, so in use: not for `_prune` to remove
+            return data
     data = _from_jieba()
     if path is not None:
         try:
@@ -144,6 +171,7 @@ def _cached() -> dict[str, Any]:
             part = path.with_suffix(f".{os.getpid()}.part")
             part.write_bytes(marshal.dumps(data))
             os.replace(part, path)  # whole or absent: a concurrent reader never sees half a file
+            _prune(path)
         except OSError:
             _log.warning("could not write the segmenter cache %s", path)
     return data
