@@ -307,6 +307,23 @@ def test_every_canned_query_answers_json(datasette: str, name: str) -> None:
     assert data["rows"], f"{name} returned no rows"
 
 
+def test_no_canned_query_hides_a_table_or_view_page(datasette: str, demo: Path) -> None:
+    """Datasette answers /db/<name> with a canned query of that name before a table of it."""
+    with sqlite3.connect(demo / "yrdnews.db") as conn:
+        named = {
+            n
+            for (n,) in conn.execute(
+                "select name from sqlite_master where type in ('table', 'view')"
+            )
+        }
+    assert named & set(CANNED) == set()
+    for table, facet in (("stories", "lang"), ("source_health", None)):
+        data = json.loads(get(datasette, f"/yrdnews/{table}.json", _shape="objects"))
+        assert data["table"] == table and data["rows"], table  # the table's page, not a query
+        if facet:
+            assert data["facet_results"][facet]["results"]  # its metadata's facets
+
+
 def test_a_crawl_killed_midway_leaves_a_consistent_resumable_database(
     demo: Path, tmp_path: Path
 ) -> None:
